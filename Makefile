@@ -1,0 +1,59 @@
+# Concord: `make run` serves the app, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: run test lint format install migrate demo lock bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the declared or locked versions change.
+$(VENV)/.installed: $(BIN)/activate pyproject.toml requirements.lock
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: demo
+	@echo ""
+	@echo "  Concord is running at http://$(HOST):$(PORT)/"
+	@echo "  Demo logins (password: concord-demo):"
+	@echo "    facilitator: fiona    reviewers: rahul, maria, tom, aisha    manager: megan"
+	@echo ""
+	$(BIN)/daphne -b $(HOST) -p $(PORT) calibration.asgi:application
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(PY) -m bench.bench_statistics
+
+# Refresh requirements.lock from a clean install of pyproject.toml's ranges.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet ".[test]"
+	(echo "# Exact versions for make run, make test and CI. Regenerate with make lock."; \
+	 .lock-venv/bin/pip freeze --exclude concord) > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) staticfiles test_db.sqlite3 .pytest_cache

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="sessions:list"), name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("team/", include("teams.urls")),
+    path("scorecards/", include("scorecards.urls")),
+    path("interactions/", include("interactions.urls")),
+    path("sessions/", include("sessions.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,360 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from interactions.models import Channel
+
+JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on a call
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(6))
+
+
+class SessionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCORING = "scoring", "Scoring"
+    REVEALED = "revealed", "Revealed"
+    CLOSED = "closed", "Closed"
+
+
+class SessionSource(models.TextChoices):
+    LIVE = "live", "Live session"
+    IMPORT = "import", "Imported from a spreadsheet"
+
+
+class UnsubmittedPolicy(models.TextChoices):
+    EXCLUDE = "exclude", "Exclude reviewers who have not submitted"
+    INCLUDE_DRAFTS = "include_drafts", "Include their drafts"
+
+
+class SessionTemplate(models.Model):
+    """A recurring session ("Weekly calibration") that rotates channels."""
+
+    team = models.ForeignKey(
+        "teams.Team", on_delete=models.CASCADE, related_name="session_templates"
+    )
+    name = models.CharField(max_length=200)
+    scorecard = models.ForeignKey(
+        "scorecards.Scorecard", on_delete=models.CASCADE, related_name="session_templates"
+    )
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="session_templates", blank=True
+    )
+    channel_rotation = models.JSONField(default=list, blank=True)
+    next_rotation_index = models.PositiveIntegerField(default=0)
+    sample_size = models.PositiveSmallIntegerField(default=2)
+    anonymous = models.BooleanField(default=False)
+    facilitator_scores = models.BooleanField(default=False)
+    baseline = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="baseline_templates",
+    )
+    timer_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="session_templates_created",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "name"], name="session_template_unique_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def next_channel(self) -> str | None:
+        if not self.channel_rotation:
+            return None
+        return self.channel_rotation[self.next_rotation_index % len(self.channel_rotation)]
+
+    @property
+    def next_channel_label(self) -> str:
+        channel = self.next_channel
+        return Channel(channel).label if channel else "any channel"
+
+
+class CalibrationSession(models.Model):
+    team = models.ForeignKey(
+        "teams.Team", on_delete=models.CASCADE, related_name="calibration_sessions"
+    )
+    title = models.CharField(max_length=200)
+    scorecard_version = models.ForeignKey(
+        "scorecards.ScorecardVersion", on_delete=models.PROTECT, related_name="sessions"
+    )
+    # The subset being calibrated; chosen at creation, always filled in.
+    criteria = models.ManyToManyField("scorecards.Criterion", related_name="sessions")
+    status = models.CharField(
+        max_length=10, choices=SessionStatus.choices, default=SessionStatus.DRAFT
+    )
+    source = models.CharField(
+        max_length=10, choices=SessionSource.choices, default=SessionSource.LIVE
+    )
+    anonymous = models.BooleanField("Anonymous reveal", default=False)
+    facilitator_scores = models.BooleanField("Facilitator also scores", default=False)
+    baseline = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="baseline_sessions",
+        help_text="Whose ratings are the reference (for example the QA lead).",
+    )
+    timer_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    join_code = models.CharField(max_length=12, unique=True, default=new_join_code)
+    template = models.ForeignKey(
+        SessionTemplate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sessions",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="calibration_sessions_created",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    scoring_started_at = models.DateTimeField(null=True, blank=True)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    held_on_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=SessionStatus.values),
+                name="session_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("sessions:detail", args=[self.pk])
+
+    @property
+    def group_name(self) -> str:
+        return f"calibration-session-{self.pk}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == SessionStatus.CLOSED
+
+
+class SessionInteraction(models.Model):
+    session = models.ForeignKey(CalibrationSession, on_delete=models.CASCADE, related_name="items")
+    interaction = models.ForeignKey(
+        "interactions.Interaction", on_delete=models.PROTECT, related_name="session_items"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+    unsubmitted_policy = models.CharField(
+        max_length=20, choices=UnsubmittedPolicy.choices, blank=True
+    )
+
+    class Meta:
+        ordering = ["session", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "interaction"], name="session_item_unique_interaction"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.session} · {self.interaction}"
+
+    @property
+    def is_revealed(self) -> bool:
+        return self.revealed_at is not None
+
+
+class ParticipantRole(models.TextChoices):
+    FACILITATOR = "facilitator", "Facilitator"
+    REVIEWER = "reviewer", "Reviewer"
+    OBSERVER = "observer", "Observer"
+
+
+class Participant(models.Model):
+    session = models.ForeignKey(
+        CalibrationSession, on_delete=models.CASCADE, related_name="participants"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
+    )
+    role = models.CharField(max_length=12, choices=ParticipantRole.choices)
+    # Shown instead of the name in an anonymous reveal: "Reviewer A".
+    alias = models.CharField(max_length=40, blank=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "alias", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="participant_unique_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.session}"
+
+    @property
+    def scores(self) -> bool:
+        return self.role == ParticipantRole.REVIEWER
+
+
+class Score(models.Model):
+    """The blind rating. Frozen at the reveal; later changes are Revisions."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="scores")
+    item = models.ForeignKey(SessionInteraction, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(
+        "scorecards.Criterion", on_delete=models.PROTECT, related_name="scores"
+    )
+    value = models.SmallIntegerField(null=True, blank=True)
+    is_na = models.BooleanField(default=False)
+    comment = models.TextField(blank=True)
+    # Client clock of the newest applied change: an older re-send never overwrites a newer one.
+    client_ts = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Set at the reveal: False when the reviewer had not submitted and was excluded.
+    included = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["item", "criterion", "participant"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "item", "criterion"], name="score_unique_per_rater"
+            ),
+            models.CheckConstraint(
+                condition=~(models.Q(is_na=True) & models.Q(value__isnull=False)),
+                name="score_na_has_no_value",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value__isnull=True) | models.Q(value__gte=0, value__lte=10),
+                name="score_value_in_0_10",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.participant} · {self.criterion}"
+
+    @property
+    def is_rated(self) -> bool:
+        return self.is_na or self.value is not None
+
+
+class Submission(models.Model):
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="submissions"
+    )
+    item = models.ForeignKey(
+        SessionInteraction, on_delete=models.CASCADE, related_name="submissions"
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "item"], name="submission_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.participant} submitted {self.item}"
+
+
+class Revision(models.Model):
+    """A rating changed after the discussion; the blind Score is never overwritten."""
+
+    score = models.ForeignKey(Score, on_delete=models.CASCADE, related_name="revisions")
+    value = models.SmallIntegerField(null=True, blank=True)
+    is_na = models.BooleanField(default=False)
+    comment = models.TextField(blank=True)
+    revised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="revisions"
+    )
+    revised_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["score", "revised_at", "id"]
+
+    def __str__(self):
+        return f"Revision of {self.score}"
+
+
+class Consensus(models.Model):
+    item = models.ForeignKey(SessionInteraction, on_delete=models.CASCADE, related_name="consensus")
+    criterion = models.ForeignKey(
+        "scorecards.Criterion", on_delete=models.PROTECT, related_name="consensus"
+    )
+    value = models.SmallIntegerField(null=True, blank=True)
+    is_na = models.BooleanField(default=False)
+    note = models.TextField("How to read this criterion from now on", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "consensus ratings"
+        constraints = [
+            models.UniqueConstraint(fields=["item", "criterion"], name="consensus_unique"),
+        ]
+
+    def __str__(self):
+        return f"Consensus on {self.criterion}"
+
+
+class ActionItem(models.Model):
+    session = models.ForeignKey(
+        CalibrationSession, on_delete=models.CASCADE, related_name="action_items"
+    )
+    text = models.CharField(max_length=500)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="action_items",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "created_at", "id"]
+
+    def __str__(self):
+        return self.text
+
+
+class Transition(models.Model):
+    session = models.ForeignKey(
+        CalibrationSession, on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_status = models.CharField(max_length=10, choices=SessionStatus.choices)
+    to_status = models.CharField(max_length=10, choices=SessionStatus.choices)
+    detail = models.CharField(max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "at", "id"]
+
+    def __str__(self):
+        return f"{self.session}: {self.from_status} → {self.to_status}"
