@@ -30,6 +30,7 @@ run: demo
 	@echo "  Concord is running at http://$(HOST):$(PORT)/"
 	@echo "  Demo logins (password: concord-demo):"
 	@echo "    facilitator: fiona    reviewers: rahul, maria, tom, aisha    manager: megan"
+	@echo "    team admin (and Django admin at /admin/): admin"
 	@echo ""
 	$(BIN)/daphne -b $(HOST) -p $(PORT) calibration.asgi:application
 

@@ -1,6 +1,7 @@
 """Concord settings, read from the environment (see README for every variable)."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -92,8 +93,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for the writer instead of failing at once when daphne threads write together.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-    # A file, not memory, so the live daphne server of the browser tests sees the test data.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
+    # A file, not memory, so the live daphne server of the browser tests sees the test data;
+    # one per test run, so two runs on one machine don't share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"concord-test-{os.getpid()}.sqlite3")
+    }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

@@ -15,5 +15,6 @@ urlpatterns = [
     path("scorecards/", include("scorecards.urls")),
     path("interactions/", include("interactions.urls")),
     path("sessions/", include("sessions.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

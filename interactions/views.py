@@ -1,11 +1,177 @@
-from django.shortcuts import render
+import json
 
-from teams.permissions import team_required
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
 
-from .models import Interaction
+from calibration.importing import ImportFailed, detect_format, read_bytes
+from teams.permissions import content_manager_required, team_required
+
+from . import selectors, services
+from .forms import ImportForm, InteractionFilterForm, InteractionForm
+from .importing import FORMATS, export_interactions, import_interactions
+from .models import Channel, Interaction
+
+PER_PAGE = 25
+MAX_ERRORS_SHOWN = 50
+
+
+def _filter_form(request) -> InteractionFilterForm:
+    team = request.membership.team
+    return InteractionFilterForm(request.GET, agents=selectors.interaction_agents(team=team))
 
 
 @team_required
 def interaction_list(request):
-    interactions = Interaction.objects.filter(team=request.membership.team)
-    return render(request, "interactions/list.html", {"interactions": interactions})
+    team = request.membership.team
+    form = _filter_form(request)
+    interactions = selectors.interaction_list(team=team, **form.valid_filters)
+    page = Paginator(interactions, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "interactions/list.html",
+        {
+            "form": form,
+            "filter_errors": form.filter_errors,
+            "page_obj": page,
+            "interactions": page.object_list,
+            "is_filtered": any(request.GET.get(name) for name in form.fields),
+            "can_manage": request.membership.can_manage_content,
+        },
+    )
+
+
+@team_required
+def interaction_detail(request, pk: int):
+    try:
+        interaction = selectors.interaction_get(team=request.membership.team, pk=pk)
+    except Interaction.DoesNotExist:
+        raise Http404("No such interaction in this team.") from None
+    metadata = [
+        (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+        for key, value in interaction.metadata.items()
+    ]
+    return render(
+        request,
+        "interactions/detail.html",
+        {
+            "interaction": interaction,
+            "conversation": list(interaction.messages.all()),
+            "metadata": metadata,
+            "is_call": interaction.channel in (Channel.PHONE, Channel.EXPERT_SESSION),
+            "can_manage": request.membership.can_manage_content,
+        },
+    )
+
+
+@content_manager_required
+def interaction_create(request):
+    form = InteractionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            interaction = services.interaction_create(
+                team=request.membership.team, **form.cleaned_data
+            )
+        except services.InteractionError as error:
+            _add_error(form, error)
+        else:
+            messages.success(request, f"Interaction {interaction.external_id} added.")
+            return redirect(interaction)
+    return _render_form(request, form, interaction=None)
+
+
+@content_manager_required
+def interaction_edit(request, pk: int):
+    try:
+        interaction = selectors.interaction_get(team=request.membership.team, pk=pk)
+    except Interaction.DoesNotExist:
+        raise Http404("No such interaction in this team.") from None
+    initial = {
+        "channel": interaction.channel,
+        "external_id": interaction.external_id,
+        "url": interaction.url,
+        "agent_name": interaction.agent_name,
+        "subject": interaction.subject,
+        "occurred_at": (
+            timezone.localtime(interaction.occurred_at) if interaction.occurred_at else None
+        ),
+        "recording_url": interaction.recording_url,
+        "notes": interaction.notes,
+        "conversation_text": services.format_conversation(interaction.messages.all()),
+    }
+    form = InteractionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.interaction_update(interaction=interaction, **form.cleaned_data)
+        except services.InteractionError as error:
+            _add_error(form, error)
+        else:
+            messages.success(request, f"Interaction {interaction.external_id} saved.")
+            return redirect(interaction)
+    return _render_form(request, form, interaction=interaction)
+
+
+def _add_error(form, error: services.InteractionError) -> None:
+    field = error.field if error.field in form.fields else None
+    errors = getattr(error, "errors", None) or [error.message]
+    for message in errors:
+        form.add_error(field, message)
+
+
+def _render_form(request, form, *, interaction):
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "interactions/form.html",
+        {"form": form, "interaction": interaction, "paste_example": services.PASTE_EXAMPLE},
+        status=status,
+    )
+
+
+@content_manager_required
+def interaction_import(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            fmt = detect_format(upload.name)
+            data = read_bytes(upload)
+            result = import_interactions(team=request.membership.team, data=data, fmt=fmt)
+        except ImportFailed as failure:
+            errors = [str(error) for error in failure.errors]
+        else:
+            messages.success(request, f"Imported {upload.name}: {result.summary}")
+            return redirect("interactions:list")
+    return render(
+        request,
+        "interactions/import.html",
+        {
+            "form": form,
+            "errors": errors[:MAX_ERRORS_SHOWN],
+            "more_errors": max(0, len(errors) - MAX_ERRORS_SHOWN),
+            "error_count": len(errors),
+            "max_mb": settings.IMPORT_MAX_BYTES / 1_048_576,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@content_manager_required
+def interaction_export(request, fmt: str):
+    if fmt not in FORMATS:
+        raise Http404("Export as json or csv.")
+    team = request.membership.team
+    form = _filter_form(request)
+    interactions = selectors.interaction_list(team=team, **form.valid_filters)
+    data = export_interactions(team=team, fmt=fmt, queryset=interactions)
+    content_type = "application/json" if fmt == "json" else "text/csv; charset=utf-8"
+    stamp = timezone.localdate().isoformat()
+    filename = f"interactions-{slugify(team.name) or 'team'}-{stamp}.{fmt}"
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

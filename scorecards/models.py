@@ -50,6 +50,7 @@ class ScorecardVersion(models.Model):
         blank=True,
         related_name="scorecard_versions_created",
     )
+    updated_at = models.DateTimeField(auto_now=True)
     locked_at = models.DateTimeField(null=True, blank=True)
     # Human-readable list of what changed since the previous version.
     changes = models.JSONField(default=list, blank=True)

@@ -146,7 +146,7 @@ class CalibrationSession(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("sessions:detail", args=[self.pk])
+        return reverse("sessions:room", args=[self.pk])
 
     @property
     def group_name(self) -> str:
@@ -358,3 +358,17 @@ class Transition(models.Model):
 
     def __str__(self):
         return f"{self.session}: {self.from_status} → {self.to_status}"
+
+
+class Connection(models.Model):
+    """An open websocket, for presence across workers. Stale rows expire via last_seen_at."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="connections"
+    )
+    channel_name = models.CharField(max_length=200, unique=True)
+    connected_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.participant} via {self.channel_name}"

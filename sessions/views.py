@@ -1,11 +1,236 @@
-from django.shortcuts import render
+import csv
 
-from teams.permissions import team_required
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
-from . import selectors
+from teams.permissions import content_manager_required, team_required
+
+from . import selectors, services
+from .forms import JoinCodeForm, SessionCreateForm, TemplateForm
+from .models import CalibrationSession, SessionStatus
+
+
+def _session_or_404(request, session_id: int) -> CalibrationSession:
+    session = selectors.session_for_member(team=request.membership.team, session_id=session_id)
+    if session is None:
+        raise Http404("No such session in this team.")
+    return session
 
 
 @team_required
 def session_list(request):
-    sessions = selectors.sessions_for_team(team=request.membership.team)
-    return render(request, "sessions/list.html", {"sessions": sessions})
+    team = request.membership.team
+    return render(
+        request,
+        "sessions/list.html",
+        {
+            "sessions": selectors.sessions_for_team(team=team),
+            "templates": selectors.templates_for_team(team=team),
+            "join_form": JoinCodeForm(),
+        },
+    )
+
+
+@content_manager_required
+@require_http_methods(["GET", "POST"])
+def session_create(request):
+    team = request.membership.team
+    form = SessionCreateForm(request.POST or None, team=team)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        sample = None
+        if data.get("sample_size"):
+            sample = services.SampleRequest(
+                size=data["sample_size"],
+                channel=data.get("sample_channel") or None,
+                occurred_from=data.get("sample_from"),
+                occurred_to=data.get("sample_to"),
+                not_calibrated=data.get("sample_not_calibrated", False),
+            )
+        pasted = None
+        if data.get("paste_conversation") or data.get("paste_url"):
+            pasted = services.PastedInteraction(
+                channel=data["paste_channel"],
+                url=data.get("paste_url", ""),
+                subject=data.get("paste_subject", ""),
+                conversation_text=data.get("paste_conversation", ""),
+            )
+        try:
+            session = services.session_create_from_sources(
+                team=team,
+                facilitator=request.user,
+                title=data["title"],
+                scorecard=data["scorecard"],
+                picked=list(data.get("interactions") or []),
+                sample=sample,
+                pasted=pasted,
+                reviewers=list(data.get("reviewers") or []),
+                criteria=list(data.get("criteria") or []),
+                options=services.SessionOptions(
+                    anonymous=data.get("anonymous", False),
+                    facilitator_scores=data.get("facilitator_scores", False),
+                    baseline_user_id=data["baseline"].pk if data.get("baseline") else None,
+                    timer_minutes=data.get("timer_minutes"),
+                    due_at=data.get("due_at"),
+                ),
+            )
+        except services.SessionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Session “{session.title}” created.")
+            return redirect("sessions:room", session_id=session.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "sessions/create.html", {"form": form}, status=status)
+
+
+@team_required
+def session_room(request, session_id: int):
+    session = _session_or_404(request, session_id)
+    participant = selectors.participant_for(session=session, user=request.user)
+    if participant is None:
+        if session.status == SessionStatus.CLOSED:
+            return redirect("sessions:summary", session_id=session.pk)
+        return render(request, "sessions/not_participant.html", {"session": session}, status=403)
+    if session.status == SessionStatus.CLOSED:
+        return redirect("sessions:summary", session_id=session.pk)
+    return render(
+        request,
+        "sessions/room.html",
+        {
+            "session": session,
+            "participant": participant,
+            "items": selectors.session_items(session=session),
+            "snapshot": selectors.session_snapshot(session=session, user=request.user),
+            "join_url": request.build_absolute_uri(
+                reverse("sessions:join", args=[session.join_code])
+            ),
+        },
+    )
+
+
+@team_required
+def session_present(request, session_id: int):
+    session = _session_or_404(request, session_id)
+    participant = selectors.participant_for(session=session, user=request.user)
+    if participant is None:
+        return render(request, "sessions/not_participant.html", {"session": session}, status=403)
+    return render(
+        request,
+        "sessions/present.html",
+        {
+            "session": session,
+            "items": selectors.session_items(session=session),
+            "snapshot": selectors.session_snapshot(session=session, user=request.user),
+        },
+    )
+
+
+@team_required
+def session_summary(request, session_id: int):
+    session = _session_or_404(request, session_id)
+    return render(
+        request,
+        "sessions/summary.html",
+        {"session": session, **selectors.session_summary(session=session, user=request.user)},
+    )
+
+
+@team_required
+def session_ratings_csv(request, session_id: int):
+    session = _session_or_404(request, session_id)
+    rows = selectors.ratings_table(session=session, user=request.user)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="session-{session.pk}-ratings.csv"'
+    writer = csv.writer(response)
+    writer.writerow(selectors.RATINGS_TABLE_COLUMNS)
+    for row in rows:
+        writer.writerow([row[column] for column in selectors.RATINGS_TABLE_COLUMNS])
+    return response
+
+
+@team_required
+@require_http_methods(["GET", "POST"])
+def session_join(request, code: str):
+    if request.method == "POST":
+        try:
+            session = services.session_join(join_code=code, user=request.user)
+        except services.SessionNotFound as error:
+            return render(request, "sessions/join.html", {"error": str(error)}, status=404)
+        except services.SessionError as error:
+            return render(request, "sessions/join.html", {"error": str(error)}, status=403)
+        return redirect("sessions:room", session_id=session.pk)
+    session = CalibrationSession.objects.filter(join_code=code.strip().upper()).first()
+    visible = session is not None and session.team_id == request.membership.team.pk
+    if session is not None and not visible:
+        # Maybe the user is in that team but working in another one now.
+        visible = request.user.memberships.filter(team_id=session.team_id).exists()
+    if not visible:
+        return render(
+            request,
+            "sessions/join.html",
+            {
+                "error": "This join link is not valid for your teams. "
+                "Check the link with the facilitator."
+            },
+            status=404,
+        )
+    return render(request, "sessions/join.html", {"session": session, "code": session.join_code})
+
+
+@team_required
+@require_POST
+def session_join_code(request):
+    form = JoinCodeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Type the join code the facilitator shared.")
+        return redirect("sessions:list")
+    return redirect("sessions:join", code=form.cleaned_data["code"].strip().upper())
+
+
+@content_manager_required
+@require_http_methods(["GET", "POST"])
+def template_create(request):
+    team = request.membership.team
+    form = TemplateForm(request.POST or None, team=team)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            template = services.session_template_create(
+                team=team,
+                creator=request.user,
+                name=data["name"],
+                scorecard=data["scorecard"],
+                reviewers=list(data["reviewers"]),
+                channel_rotation=data["channel_rotation"],
+                sample_size=data["sample_size"],
+                anonymous=data["anonymous"],
+                facilitator_scores=data["facilitator_scores"],
+                baseline=data.get("baseline"),
+                timer_minutes=data.get("timer_minutes"),
+            )
+        except services.SessionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Template “{template.name}” saved.")
+            return redirect("sessions:list")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "sessions/template_form.html", {"form": form}, status=status)
+
+
+@content_manager_required
+@require_POST
+def template_next_session(request, template_id: int):
+    team = request.membership.team
+    get_object_or_404(selectors.templates_for_team(team=team), pk=template_id)
+    try:
+        session = services.session_create_from_template(
+            template_id=template_id, team=team, facilitator=request.user
+        )
+    except services.SessionError as error:
+        messages.error(request, str(error))
+        return redirect("sessions:list")
+    messages.success(request, f"Session “{session.title}” created.")
+    return redirect("sessions:room", session_id=session.pk)

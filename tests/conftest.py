@@ -23,9 +23,10 @@ def _isolated_channel_layer(settings):
 @pytest.fixture(scope="session")
 def live_server_url(django_db_setup, django_db_blocker):
     """A real daphne server (HTTP and websockets) in a child process, on a free port."""
-    from channels.testing.live import make_application, set_database_connection
+    from channels.testing.live import make_application
     from daphne.testing import DaphneProcess
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.db import connections
 
     if not os.path.exists(CHROMIUM_PATH):
         if IN_CI:
@@ -33,10 +34,11 @@ def live_server_url(django_db_setup, django_db_blocker):
         pytest.skip(f"Chromium not found at {CHROMIUM_PATH}")
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1", "localhost"]
     with django_db_blocker.unblock():
+        # The child is forked with the test database already in settings; it must not share
+        # the parent's open database socket, so close it before forking.
+        connections.close_all()
         process = DaphneProcess(
-            "127.0.0.1",
-            partial(make_application, static_wrapper=ASGIStaticFilesHandler),
-            setup=set_database_connection,
+            "127.0.0.1", partial(make_application, static_wrapper=ASGIStaticFilesHandler)
         )
         process.start()
         while not process.ready.wait(timeout=1):
@@ -106,3 +108,9 @@ def login(live_server_url):
         return page
 
     return do_login
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last: Playwright's sync API keeps an event loop running in this
+    thread for the rest of the session, which the asyncio (websocket) tests cannot share."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -89,3 +89,83 @@ class MessageFactory(factory.django.DjangoModelFactory):
     author = "Customer"
     role = MessageRole.CUSTOMER
     body = "Hello, I was charged twice."
+
+
+# --- live sessions ---------------------------------------------------------------------------
+
+
+class SessionWorld:
+    """A team with a facilitator, reviewers, a three-criterion scorecard and interactions."""
+
+    def __init__(self, *, reviewers=3, interactions=2, **options):
+        from scorecards.scales import ScaleKind
+        from sessions import services
+
+        self.team = TeamFactory()
+        self.facilitator = UserFactory(username=f"fac{self.team.pk}", first_name="Fiona")
+        MembershipFactory(team=self.team, user=self.facilitator, role=Role.FACILITATOR)
+        self.reviewers = []
+        for index in range(reviewers):
+            user = UserFactory(username=f"rev{self.team.pk}_{index}", first_name=f"Rev{index}")
+            MembershipFactory(team=self.team, user=user, role=Role.REVIEWER)
+            self.reviewers.append(user)
+        self.version = ScorecardVersionFactory(scorecard__team=self.team)
+        self.binary = CriterionFactory(
+            version=self.version,
+            name="Verified identity",
+            scale_kind=ScaleKind.BINARY,
+            scale_points=None,
+            fail_values=[0],
+            critical=True,
+            position=0,
+        )
+        self.numeric = CriterionFactory(
+            version=self.version, name="Empathy", na_allowed=True, position=1
+        )
+        self.labels = CriterionFactory(
+            version=self.version,
+            name="Resolution",
+            scale_kind=ScaleKind.LABELS,
+            scale_points=None,
+            scale_labels=["Missed", "Partly", "Fully"],
+            fail_values=[0],
+            position=2,
+        )
+        self.criteria = [self.binary, self.numeric, self.labels]
+        self.interactions = [InteractionFactory(team=self.team) for _ in range(interactions)]
+        self.session = services.session_create(
+            team=self.team,
+            facilitator=self.facilitator,
+            title="Weekly calibration",
+            scorecard_version=self.version,
+            interactions=self.interactions,
+            reviewers=self.reviewers,
+            options=services.SessionOptions(**options),
+        )
+        self.items = list(self.session.items.order_by("position"))
+
+    def start(self):
+        from sessions import services
+
+        services.session_start(session_id=self.session.pk, actor=self.facilitator)
+        return self
+
+    def score_all(self, user, item, values, comment=""):
+        """values: (binary, numeric, labels) codes; None means N/A."""
+        from sessions import services
+
+        for criterion, value in zip(self.criteria, values, strict=True):
+            services.score_save(
+                session_id=self.session.pk,
+                user=user,
+                item_id=item.pk,
+                criterion_id=criterion.pk,
+                value=value,
+                is_na=value is None,
+                comment=comment,
+            )
+
+    def submit(self, user, item):
+        from sessions import services
+
+        return services.submission_create(session_id=self.session.pk, user=user, item_id=item.pk)

@@ -1,0 +1,134 @@
+from django import forms
+
+from .models import Channel
+
+DATE_HELP = "Use a date like 2026-10-02."
+DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
+
+
+class InteractionFilterForm(forms.Form):
+    """The library filters, read from the query string. Every field is optional."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Subject, id, agent or message text"}
+        ),
+    )
+    channel = forms.ChoiceField(
+        label="Channel",
+        required=False,
+        choices=[("", "All channels"), *Channel.choices],
+        error_messages={"invalid_choice": "Unknown channel “%(value)s”: pick one from the list."},
+    )
+    agent = forms.ChoiceField(
+        label="Agent",
+        required=False,
+        error_messages={"invalid_choice": "No interaction has the agent “%(value)s”."},
+    )
+    occurred_from = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": f"“From” is not a date. {DATE_HELP}"},
+    )
+    occurred_to = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": f"“To” is not a date. {DATE_HELP}"},
+    )
+
+    def __init__(self, *args, agents: list[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].choices = [("", "All agents"), *((name, name) for name in agents)]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("occurred_from"), cleaned.get("occurred_to")
+        if start and end and start > end:
+            # Neither date is used: which one is wrong is not clear.
+            self.add_error(None, "“To” is before “From”: swap the dates.")
+            cleaned.pop("occurred_from", None)
+            cleaned.pop("occurred_to", None)
+        return cleaned
+
+    @property
+    def valid_filters(self) -> dict:
+        """The filters that could be read; the bad ones are dropped (and reported)."""
+        self.is_valid()
+        data = self.cleaned_data
+        return {
+            "search": data.get("q", ""),
+            "channel": data.get("channel") or None,
+            "agent": data.get("agent") or None,
+            "occurred_from": data.get("occurred_from"),
+            "occurred_to": data.get("occurred_to"),
+        }
+
+    @property
+    def filter_errors(self) -> list[str]:
+        return [message for messages in self.errors.values() for message in messages]
+
+
+class InteractionForm(forms.Form):
+    """Create or edit an interaction. Field names are the arguments of interaction_create."""
+
+    channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.EMAIL)
+    external_id = forms.CharField(
+        label="External id",
+        max_length=120,
+        required=False,
+        help_text="The ticket or call id in your helpdesk. Leave blank to generate one.",
+    )
+    url = forms.URLField(
+        label="Link in the helpdesk",
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+    )
+    agent_name = forms.CharField(label="Agent", max_length=120, required=False)
+    subject = forms.CharField(max_length=300, required=False)
+    occurred_at = forms.DateTimeField(
+        label="When it happened",
+        required=False,
+        input_formats=DATETIME_INPUT_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Blank: the time of the first message.",
+    )
+    recording_url = forms.URLField(
+        label="Recording link",
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text="For calls and expert sessions: where reviewers can listen.",
+    )
+    notes = forms.CharField(
+        label="Transcript or notes",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    conversation_text = forms.CharField(
+        label="Conversation",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 14,
+                "spellcheck": "false",
+                "class": "paste-area",
+                "aria-describedby": "id_conversation_text-help paste-format",
+            }
+        ),
+        help_text="Paste the messages in the format described below.",
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="File (.json or .csv)",
+        help_text="The formats are described below.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,.csv,application/json,text/csv"}),
+    )

@@ -1,0 +1,127 @@
+"""Reads for scorecards. Every query is scoped by team by the caller or here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from .models import Criterion, Scorecard, ScorecardVersion
+
+T = TypeVar("T")
+
+UNGROUPED_LABEL = "General"
+
+
+def scorecards_for_team(*, team) -> QuerySet[Scorecard]:
+    return Scorecard.objects.filter(team=team)
+
+
+def scorecard_list(*, team) -> QuerySet[Scorecard]:
+    """The team's scorecards with their newest version's id, number, lock, update time and
+    number of active criteria, in one query."""
+    newest = ScorecardVersion.objects.filter(scorecard=OuterRef("pk")).order_by("-number")
+    active = (
+        Criterion.objects.filter(version=OuterRef("current_version_id"), is_active=True)
+        .order_by()
+        .values("version")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return (
+        scorecards_for_team(team=team)
+        .annotate(
+            current_version_id=Subquery(newest.values("pk")[:1]),
+            current_number=Subquery(newest.values("number")[:1]),
+            current_locked_at=Subquery(newest.values("locked_at")[:1]),
+            current_updated_at=Subquery(newest.values("updated_at")[:1]),
+        )
+        .annotate(active_count=Coalesce(Subquery(active, output_field=IntegerField()), 0))
+        .order_by("name")
+    )
+
+
+def current_version(*, scorecard: Scorecard) -> ScorecardVersion | None:
+    return (
+        ScorecardVersion.objects.filter(scorecard=scorecard)
+        .select_related("created_by")
+        .order_by("-number")
+        .first()
+    )
+
+
+def version_by_number(*, scorecard: Scorecard, number: int) -> ScorecardVersion | None:
+    return (
+        ScorecardVersion.objects.filter(scorecard=scorecard, number=number)
+        .select_related("created_by")
+        .first()
+    )
+
+
+def scorecard_versions(*, scorecard: Scorecard) -> list[ScorecardVersion]:
+    """Every version, newest first, with its author."""
+    return list(
+        ScorecardVersion.objects.filter(scorecard=scorecard)
+        .select_related("created_by")
+        .order_by("-number")
+    )
+
+
+def version_criteria(*, version: ScorecardVersion) -> list[Criterion]:
+    """All criteria of a version, retired ones included, in scorecard order."""
+    return list(version.criteria.order_by("position", "id"))
+
+
+def active_criteria(*, version: ScorecardVersion) -> QuerySet[Criterion]:
+    """What a session can rate: the active criteria, in scorecard order."""
+    return version.criteria.filter(is_active=True).order_by("position", "id")
+
+
+def current_versions_with_criteria(
+    *, team, scorecard_ids: Iterable[int] | None = None
+) -> list[tuple[Scorecard, list[Criterion]]]:
+    """Each scorecard of the team with its newest version's criteria (two queries)."""
+    scorecards = scorecard_list(team=team)
+    if scorecard_ids is not None:
+        scorecards = scorecards.filter(pk__in=list(scorecard_ids))
+    scorecards = list(scorecards)
+    by_version: dict[int, list[Criterion]] = {s.current_version_id: [] for s in scorecards}
+    criteria = Criterion.objects.filter(version_id__in=list(by_version)).order_by("position", "id")
+    for criterion in criteria:
+        by_version[criterion.version_id].append(criterion)
+    return [
+        (scorecard, by_version.get(scorecard.current_version_id, [])) for scorecard in scorecards
+    ]
+
+
+# --- grouping --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CriterionGroup:
+    name: str
+    criteria: list
+
+    @property
+    def label(self) -> str:
+        return self.name or UNGROUPED_LABEL
+
+
+def group_in_order(items: Iterable[T], *, group: Callable[[T], str]) -> list[CriterionGroup]:
+    """Items grouped by `group`, groups in order of first appearance, items in their order."""
+    groups: dict[str, list[T]] = {}
+    for item in items:
+        groups.setdefault(group(item), []).append(item)
+    return [CriterionGroup(name=name, criteria=members) for name, members in groups.items()]
+
+
+def display_order(items: Iterable[T], *, group: Callable[[T], str]) -> list[T]:
+    """Items in the order the editor shows them: group by group."""
+    return [item for block in group_in_order(items, group=group) for item in block.criteria]
+
+
+def criteria_groups(criteria: Iterable[Criterion]) -> list[CriterionGroup]:
+    return group_in_order(criteria, group=lambda criterion: criterion.group)

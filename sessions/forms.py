@@ -1,0 +1,148 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from interactions.models import Channel, Interaction
+from scorecards.models import Criterion, Scorecard
+
+User = get_user_model()
+
+
+class MemberChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
+class InteractionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        subject = obj.subject or "(no subject)"
+        return f"{obj.external_id} · {obj.get_channel_display()} · {subject}"
+
+
+class SessionCreateForm(forms.Form):
+    title = forms.CharField(max_length=200, initial="Weekly calibration")
+    scorecard = forms.ModelChoiceField(queryset=Scorecard.objects.none())
+    interactions = InteractionChoiceField(
+        queryset=Interaction.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Pick from the library, sample at random below, or paste one.",
+    )
+    sample_size = forms.IntegerField(
+        min_value=0, max_value=20, required=False, label="Add a random sample of"
+    )
+    sample_channel = forms.ChoiceField(
+        choices=[("", "Any channel"), *Channel.choices], required=False, label="from channel"
+    )
+    sample_from = forms.DateField(
+        required=False, label="occurred from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sample_to = forms.DateField(
+        required=False, label="occurred to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sample_not_calibrated = forms.BooleanField(
+        required=False, initial=True, label="Only interactions not calibrated yet"
+    )
+    paste_url = forms.URLField(required=False, label="Helpdesk link", assume_scheme="https")
+    paste_channel = forms.ChoiceField(choices=Channel.choices, required=False, label="Channel")
+    paste_subject = forms.CharField(max_length=300, required=False, label="Subject")
+    paste_conversation = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label="Conversation",
+        help_text="One message per block: Author (role) [2026-10-02 09:14]: text",
+    )
+    reviewers = MemberChoiceField(
+        queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
+    )
+    criteria = forms.ModelMultipleChoiceField(
+        queryset=Criterion.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Leave all unticked to calibrate every active criterion.",
+    )
+    anonymous = forms.BooleanField(
+        required=False, label="Anonymous reveal (show Reviewer A, B, … instead of names)"
+    )
+    facilitator_scores = forms.BooleanField(required=False, label="I score too")
+    baseline = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Baseline reviewer",
+        help_text="Whose ratings are the reference, for example the QA lead.",
+    )
+    timer_minutes = forms.IntegerField(
+        min_value=1, max_value=240, required=False, label="Scoring timer (minutes)"
+    )
+    due_at = forms.DateTimeField(
+        required=False,
+        label="Due",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scorecard"].queryset = Scorecard.objects.filter(team=team)
+        self.fields["interactions"].queryset = Interaction.objects.filter(team=team).order_by(
+            "-occurred_at", "-id"
+        )
+        members = User.objects.filter(memberships__team=team).order_by("first_name", "username")
+        self.fields["reviewers"].queryset = members
+        self.fields["baseline"].queryset = members
+        self.fields["criteria"].queryset = Criterion.objects.filter(
+            version__scorecard__team=team, is_active=True
+        ).select_related("version__scorecard")
+
+    def clean(self):
+        data = super().clean()
+        has_paste = bool(data.get("paste_conversation") or data.get("paste_url"))
+        if has_paste and not data.get("paste_channel"):
+            self.add_error("paste_channel", "Choose the channel of the pasted conversation.")
+        if (
+            not data.get("interactions")
+            and not data.get("sample_size")
+            and not has_paste
+            and not self.errors
+        ):
+            raise forms.ValidationError(
+                "Choose at least one interaction: pick, sample or paste one."
+            )
+        return data
+
+
+class JoinCodeForm(forms.Form):
+    code = forms.CharField(max_length=12, label="Join code")
+
+
+class TemplateForm(forms.Form):
+    name = forms.CharField(max_length=200, initial="Weekly calibration")
+    scorecard = forms.ModelChoiceField(queryset=Scorecard.objects.none())
+    reviewers = MemberChoiceField(
+        queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
+    )
+    channel_rotation = forms.MultipleChoiceField(
+        choices=Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        initial=[Channel.EMAIL, Channel.PHONE, Channel.CHAT, Channel.EXPERT_SESSION],
+        help_text="Each new session takes the next channel in this order.",
+    )
+    sample_size = forms.IntegerField(min_value=1, max_value=20, initial=2)
+    anonymous = forms.BooleanField(required=False, label="Anonymous reveal")
+    facilitator_scores = forms.BooleanField(required=False, label="Facilitator scores too")
+    baseline = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, label="Baseline reviewer"
+    )
+    timer_minutes = forms.IntegerField(min_value=1, max_value=240, required=False)
+
+    ROTATION_ORDER = [Channel.EMAIL, Channel.PHONE, Channel.CHAT, Channel.EXPERT_SESSION, "other"]
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scorecard"].queryset = Scorecard.objects.filter(team=team)
+        members = User.objects.filter(memberships__team=team).order_by("first_name", "username")
+        self.fields["reviewers"].queryset = members
+        self.fields["baseline"].queryset = members
+
+    def clean_channel_rotation(self):
+        chosen = self.cleaned_data["channel_rotation"]
+        return [channel for channel in self.ROTATION_ORDER if channel in chosen]

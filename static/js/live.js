@@ -1,0 +1,789 @@
+// The live-session websocket client, shared by the room and present mode.
+//
+// LiveSession keeps one socket open to /ws/sessions/<id>/:
+// - reconnects with jittered exponential backoff (about 1 s growing to 10 s);
+// - sends its own heartbeat (a dead Wi-Fi link can take the browser a minute to notice);
+// - keeps an outbox of unacknowledged score changes, coalesced per (item, criterion), persisted
+//   in localStorage and re-sent in order after every (re)connect, removed only by their ack;
+// - reports its state (connecting / online / reconnecting / offline) to the page.
+//
+// The second half of the file holds small DOM helpers both pages use. Server text is always
+// inserted with textContent, never innerHTML.
+
+const BACKOFF_MIN_MS = 1000;
+const BACKOFF_MAX_MS = 10000;
+const HEARTBEAT_EVERY_MS = 15000;
+const HEARTBEAT_TIMEOUT_MS = 10000;
+const REQUEST_TIMEOUT_MS = 15000;
+// Close codes the server uses when retrying cannot help.
+const FATAL_CLOSE = {
+  4401: "You are logged out. Log in again to rejoin the session.",
+  4403: "You are not a participant of this session.",
+  4404: "This session no longer exists.",
+};
+
+export const STATE_TEXT = {
+  connecting: "Connecting…",
+  online: "Live",
+  reconnecting: "Reconnecting…",
+  offline: "Offline",
+};
+
+let refCounter = 0;
+function newRef() {
+  refCounter += 1;
+  return `${Date.now().toString(36)}-${refCounter}-${Math.random().toString(36).slice(2, 7)}`;
+}
+
+function scoreKey(item, criterion) {
+  return `${item}:${criterion}`;
+}
+
+export class LiveSession extends EventTarget {
+  /**
+   * @param {object} options
+   * @param {number} options.sessionId
+   * @param {string|number} options.userKey  who is typing (part of the localStorage key)
+   * @param {string} [options.url]           websocket URL (default: same host, /ws/sessions/<id>/)
+   *
+   * Events (CustomEvent, data in `detail`):
+   *   state    {state, text, message}   connection state changed
+   *   snapshot {snapshot}               full state for this viewer
+   *   outbox   {}                       the outbox changed (something saved, queued or failed)
+   *   scoreerror {item, criterion, message}  the server refused a score change
+   *   nudge    {message}
+   *   servererror {message}             an error frame without a known request
+   */
+  constructor({ sessionId, userKey, url }) {
+    super();
+    this.sessionId = sessionId;
+    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+    this.url = url || `${scheme}://${window.location.host}/ws/sessions/${sessionId}/`;
+    this.storageKey = `concord.outbox.s${sessionId}.u${userKey}`;
+    this.state = "connecting";
+    this.fatalMessage = "";
+    this.socket = null;
+    this.attempt = 0;
+    this.retryTimer = null;
+    this.heartbeatTimer = null;
+    this.deadTimer = null;
+    this.pending = new Map(); // ref -> {resolve, reject, timer}
+    this.outbox = this.#loadOutbox(); // key -> entry, kept in ts order
+    this.outboxRefs = new Map(); // ref -> key, for acks of score saves
+    this.errors = new Map(); // key -> message of the last refused change
+    // Changes the server acknowledged: score saves are not broadcast, so until the next
+    // snapshot these are the newest known values.
+    this.confirmed = new Map(); // key -> entry
+    this.lastTs = 0;
+    this.clockOffset = 0; // server time minus local time, in ms
+    this.stopped = false;
+
+    window.addEventListener("online", () => this.#wakeUp());
+    window.addEventListener("offline", () => {
+      if (this.state === "online") this.#dead("The browser reports no network.");
+    });
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") this.#wakeUp();
+    });
+  }
+
+  // --- public API -----------------------------------------------------------------------
+
+  connect() {
+    this.stopped = false;
+    this.#open();
+    return this;
+  }
+
+  /** Sends a request and resolves with its ack (rejects with the server's error message). */
+  request(type, payload = {}) {
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN || this.state !== "online") {
+      return Promise.reject(new Error("Not connected right now: try again in a moment."));
+    }
+    const ref = newRef();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(ref);
+        reject(new Error("No answer from the server: check the connection and try again."));
+      }, REQUEST_TIMEOUT_MS);
+      this.pending.set(ref, { resolve, reject, timer });
+      this.#send({ type, ref, ...payload });
+    });
+  }
+
+  /** Asks for a fresh snapshot. */
+  sync() {
+    if (this.state === "online") this.#send({ type: "sync", ref: newRef() });
+  }
+
+  /**
+   * Records a change of the viewer's own rating. It is kept (and survives a reload) until the
+   * server acknowledges it. A comment without a rating yet is held locally: the server only
+   * stores rated criteria, so it is sent with the rating once one is chosen.
+   */
+  saveScore(item, criterion, change) {
+    const key = scoreKey(item, criterion);
+    const previous = this.outbox.get(key);
+    const entry = {
+      item: Number(item),
+      criterion: Number(criterion),
+      value: change.value ?? null,
+      na: Boolean(change.na),
+      comment: change.comment ?? "",
+      ts: this.#nextTs(),
+      ref: null,
+    };
+    if (entry.na) entry.value = null;
+    if (previous) this.outbox.delete(key); // re-insert: the map stays in order of change
+    this.outbox.set(key, entry);
+    this.errors.delete(key);
+    this.#persist();
+    this.#emit("outbox");
+    if (this.state === "online") this.#sendScore(key, entry);
+  }
+
+  /** The pending change for one criterion, or undefined. */
+  pendingScore(item, criterion) {
+    return this.outbox.get(scoreKey(item, criterion));
+  }
+
+  /**
+   * What to show for one of the viewer's own ratings: a pending change wins (pending: true),
+   * then whichever of the acknowledged change and the snapshot's value is newer.
+   * `saved` is {value, na, comment, ts} from snapshot.my_scores, or undefined.
+   */
+  mergedScore(item, criterion, saved) {
+    const key = scoreKey(item, criterion);
+    const pending = this.outbox.get(key);
+    if (pending) {
+      const sendable = pending.na || pending.value !== null;
+      return { value: pending.value, na: pending.na, comment: pending.comment, pending: true, sendable, saved: false };
+    }
+    const confirmed = this.confirmed.get(key);
+    if (confirmed && (!saved || (saved.ts || 0) < confirmed.ts)) {
+      return { value: confirmed.value, na: confirmed.na, comment: confirmed.comment, pending: false, saved: true };
+    }
+    if (saved) return { value: saved.value, na: saved.na, comment: saved.comment || "", pending: false, saved: true };
+    return { value: null, na: false, comment: "", pending: false, saved: false };
+  }
+
+  /** The server's refusal of the last change for one criterion, or "". */
+  scoreError(item, criterion) {
+    return this.errors.get(scoreKey(item, criterion)) || "";
+  }
+
+  /** Number of changes not yet acknowledged. */
+  get unsaved() {
+    return this.outbox.size;
+  }
+
+  /** The server's clock now, estimated from the last snapshot. */
+  serverNow() {
+    return Date.now() + this.clockOffset;
+  }
+
+  // --- the socket -----------------------------------------------------------------------
+
+  #open() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    if (this.stopped) return;
+    this.#setState(this.attempt === 0 && this.state !== "reconnecting" ? "connecting" : "reconnecting");
+    let socket;
+    try {
+      socket = new WebSocket(this.url);
+    } catch (error) {
+      this.#scheduleRetry();
+      return;
+    }
+    this.socket = socket;
+    socket.addEventListener("open", () => {
+      if (socket !== this.socket) return;
+      this.attempt = 0;
+      this.#setState("online");
+      this.#startHeartbeat();
+      this.#flushOutbox();
+    });
+    socket.addEventListener("message", (event) => {
+      if (socket !== this.socket) return;
+      this.#onFrame(event.data);
+    });
+    socket.addEventListener("close", (event) => {
+      if (socket !== this.socket) return;
+      this.#onClose(event.code);
+    });
+    // An error is always followed by close; nothing to do here.
+  }
+
+  #onClose(code) {
+    this.#stopHeartbeat();
+    this.socket = null;
+    this.#failPending("The connection was lost before the server answered. Try again.");
+    if (FATAL_CLOSE[code]) {
+      this.stopped = true;
+      this.fatalMessage = FATAL_CLOSE[code];
+      this.#setState("offline", this.fatalMessage);
+      return;
+    }
+    this.#scheduleRetry();
+  }
+
+  #scheduleRetry() {
+    if (this.stopped || this.retryTimer) return;
+    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt);
+    const delay = Math.round(base * (0.5 + Math.random() * 0.5)); // "equal jitter"
+    this.attempt += 1;
+    this.#setState(navigator.onLine === false ? "offline" : "reconnecting");
+    this.retryTimer = setTimeout(() => this.#open(), delay);
+  }
+
+  /** The link looks dead: drop it and reconnect (the close event does not always come). */
+  #dead() {
+    const socket = this.socket;
+    if (!socket) return;
+    this.socket = null;
+    try {
+      socket.close(4000, "heartbeat timeout");
+    } catch {
+      /* already closing */
+    }
+    this.#onClose(1006);
+  }
+
+  /** Back in the foreground or back online: check at once instead of waiting for a timer. */
+  #wakeUp() {
+    if (this.stopped) return;
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) {
+      this.#ping();
+    } else if (this.retryTimer) {
+      this.attempt = 0;
+      this.#open();
+    }
+  }
+
+  #startHeartbeat() {
+    this.#stopHeartbeat();
+    this.heartbeatTimer = setInterval(() => this.#ping(), HEARTBEAT_EVERY_MS);
+  }
+
+  #stopHeartbeat() {
+    clearInterval(this.heartbeatTimer);
+    clearTimeout(this.deadTimer);
+    this.heartbeatTimer = null;
+    this.deadTimer = null;
+  }
+
+  #ping() {
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return;
+    this.#send({ type: "ping", ref: newRef() });
+    if (!this.deadTimer) {
+      this.deadTimer = setTimeout(() => this.#dead(), HEARTBEAT_TIMEOUT_MS);
+    }
+  }
+
+  #send(frame) {
+    try {
+      this.socket.send(JSON.stringify(frame));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #onFrame(data) {
+    // Any frame proves the link is alive.
+    clearTimeout(this.deadTimer);
+    this.deadTimer = null;
+    let frame;
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      return;
+    }
+    switch (frame.type) {
+      case "snapshot":
+        this.#onSnapshot(frame);
+        break;
+      case "ack":
+        this.#onAck(frame);
+        break;
+      case "error":
+        this.#onError(frame);
+        break;
+      case "nudge":
+        this.#emit("nudge", { message: frame.message });
+        break;
+      default:
+        break; // pong and anything new: nothing to do
+    }
+  }
+
+  #onSnapshot(snapshot) {
+    const serverTime = Date.parse(snapshot.session?.server_time);
+    if (!Number.isNaN(serverTime)) this.clockOffset = serverTime - Date.now();
+    this.#emit("snapshot", { snapshot });
+  }
+
+  #onAck(frame) {
+    const key = this.outboxRefs.get(frame.ref);
+    if (key !== undefined) {
+      this.outboxRefs.delete(frame.ref);
+      const entry = this.outbox.get(key);
+      // A newer change of the same criterion may be on its way: only its own ack removes it.
+      if (entry && entry.ref === frame.ref) {
+        this.outbox.delete(key);
+        if (frame.applied === false) {
+          // A newer change (another tab?) was already saved: fetch the truth.
+          this.confirmed.delete(key);
+          this.sync();
+        } else {
+          this.confirmed.set(key, entry);
+        }
+        this.#persist();
+        this.#emit("outbox");
+      }
+      return;
+    }
+    const waiting = this.pending.get(frame.ref);
+    if (waiting) {
+      clearTimeout(waiting.timer);
+      this.pending.delete(frame.ref);
+      waiting.resolve(frame);
+    }
+  }
+
+  #onError(frame) {
+    const key = this.outboxRefs.get(frame.ref);
+    if (key !== undefined) {
+      this.outboxRefs.delete(frame.ref);
+      const entry = this.outbox.get(key);
+      if (entry && entry.ref === frame.ref) {
+        // Refused for good (revealed, closed, not on the scale): resending cannot help.
+        this.outbox.delete(key);
+        this.errors.set(key, frame.message || "Not saved.");
+        this.#persist();
+        this.#emit("scoreerror", { item: entry.item, criterion: entry.criterion, message: frame.message });
+        this.#emit("outbox");
+      }
+      return;
+    }
+    const waiting = this.pending.get(frame.ref);
+    if (waiting) {
+      clearTimeout(waiting.timer);
+      this.pending.delete(frame.ref);
+      waiting.reject(new Error(frame.message || "The server refused this."));
+      return;
+    }
+    this.#emit("servererror", { message: frame.message || "Something went wrong." });
+  }
+
+  #failPending(message) {
+    for (const [ref, waiting] of this.pending) {
+      clearTimeout(waiting.timer);
+      waiting.reject(new Error(message));
+      this.pending.delete(ref);
+    }
+    this.outboxRefs.clear();
+    for (const entry of this.outbox.values()) entry.ref = null;
+  }
+
+  // --- the outbox -----------------------------------------------------------------------
+
+  #sendable(entry) {
+    return entry.na || entry.value !== null;
+  }
+
+  #sendScore(key, entry) {
+    if (!this.#sendable(entry)) return;
+    if (entry.ref) this.outboxRefs.delete(entry.ref);
+    entry.ref = newRef();
+    this.outboxRefs.set(entry.ref, key);
+    this.#send({
+      type: "score.save",
+      ref: entry.ref,
+      item: entry.item,
+      criterion: entry.criterion,
+      value: entry.na ? null : entry.value,
+      na: entry.na,
+      comment: entry.comment,
+      ts: entry.ts,
+    });
+  }
+
+  #flushOutbox() {
+    for (const [key, entry] of this.outbox) this.#sendScore(key, entry);
+  }
+
+  #nextTs() {
+    // Strictly increasing even if two changes land in the same millisecond.
+    this.lastTs = Math.max(Date.now(), this.lastTs + 1);
+    return this.lastTs;
+  }
+
+  #loadOutbox() {
+    const outbox = new Map();
+    try {
+      const stored = JSON.parse(window.localStorage.getItem(this.storageKey) || "[]");
+      stored.sort((a, b) => a.ts - b.ts);
+      for (const entry of stored) {
+        if (entry && entry.item && entry.criterion) {
+          outbox.set(scoreKey(entry.item, entry.criterion), { ...entry, ref: null });
+          this.lastTs = Math.max(this.lastTs || 0, entry.ts || 0);
+        }
+      }
+    } catch {
+      /* storage unavailable or corrupt: start empty */
+    }
+    return outbox;
+  }
+
+  #persist() {
+    try {
+      if (this.outbox.size === 0) {
+        window.localStorage.removeItem(this.storageKey);
+      } else {
+        const entries = [...this.outbox.values()].map(({ ref, ...rest }) => rest);
+        window.localStorage.setItem(this.storageKey, JSON.stringify(entries));
+      }
+    } catch {
+      /* private mode or quota: the in-memory outbox still works */
+    }
+  }
+
+  // --- events ---------------------------------------------------------------------------
+
+  #setState(state, message = "") {
+    this.state = state;
+    this.#emit("state", { state, text: STATE_TEXT[state], message });
+  }
+
+  #emit(name, detail = {}) {
+    this.dispatchEvent(new CustomEvent(name, { detail }));
+  }
+}
+
+// --- shared view helpers ------------------------------------------------------------------
+
+/** h("p", {class: "x", dataset: {a: 1}}, "text", child): text children become text nodes. */
+export function h(tag, attrs = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "class") element.className = value;
+    else if (name === "dataset") Object.assign(element.dataset, value);
+    else if (name === "text") element.textContent = value;
+    else if (name.startsWith("on") && typeof value === "function") {
+      element.addEventListener(name.slice(2), value);
+    } else if (value === true) element.setAttribute(name, "");
+    else element.setAttribute(name, String(value));
+  }
+  append(element, children);
+  return element;
+}
+
+function append(element, children) {
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Reads the JSON a template put in {{ value|json_script:"id" }}. */
+export function readJsonScript(id) {
+  const element = document.getElementById(id);
+  return element ? JSON.parse(element.textContent) : null;
+}
+
+/** Binds a connection pill (.conn[data-state]) to a LiveSession. */
+export function bindConnectionPill(live, pill, { onFatal } = {}) {
+  const text = pill.querySelector("[data-conn-text]") || pill;
+  const render = () => {
+    pill.dataset.state = live.state;
+    let label = STATE_TEXT[live.state];
+    if (live.state === "online" && live.unsaved) label += ` · ${live.unsaved} unsaved`;
+    if (live.state !== "online" && live.unsaved) label += ` · ${live.unsaved} to send`;
+    text.textContent = label;
+    pill.title = live.fatalMessage || (live.unsaved ? "Changes are kept on this device until the server confirms them." : "");
+  };
+  live.addEventListener("state", (event) => {
+    render();
+    if (event.detail.message && onFatal) onFatal(event.detail.message);
+  });
+  live.addEventListener("outbox", render);
+  render();
+}
+
+/** The label of a rating as the scorecard names it ("N/A" for not applicable). */
+export function ratingLabel(criterion, value, na) {
+  if (na) return "N/A";
+  if (value === null || value === undefined) return "—";
+  const choice = criterion.choices.find(([code]) => code === value);
+  return choice ? choice[1] : String(value);
+}
+
+/** The newest value of a revealed rating: the last revision if any, else the blind one. */
+export function currentRating(entry) {
+  const last = entry.revisions?.length ? entry.revisions[entry.revisions.length - 1] : null;
+  return last ? { value: last.value, na: last.na, comment: last.comment } : entry;
+}
+
+export const LEVEL_TEXT = {
+  agree: "Agreement",
+  low: "Low disagreement",
+  medium: "Medium disagreement",
+  high: "High disagreement",
+};
+
+/** A small bar chart of how many chose each option (N/A included when allowed or used). */
+export function distributionChart(criterion, distribution, { large = false } = {}) {
+  const rows = criterion.choices.map(([code, label]) => [String(code), label]);
+  if (criterion.na_allowed || distribution.na) rows.push(["na", "N/A"]);
+  const total = Object.values(distribution).reduce((sum, count) => sum + count, 0) || 1;
+  const max = Math.max(1, ...Object.values(distribution));
+  const list = h("ul", {
+    class: `dist${large ? " dist-large" : ""}`,
+    "aria-label": "Distribution of answers",
+    "data-testid": "distribution",
+  });
+  for (const [key, label] of rows) {
+    const count = distribution[key] || 0;
+    const bar = h("span", { class: "dist-bar" });
+    // Width from data, set through CSSOM (a style attribute would break a strict CSP).
+    bar.style.setProperty("--w", `${Math.round((count / max) * 100)}%`);
+    list.append(
+      h(
+        "li",
+        { class: `dist-row${count ? "" : " is-zero"}`, dataset: { value: key } },
+        h("span", { class: "dist-label", text: label }),
+        h("span", { class: "dist-track" }, bar),
+        h("span", {
+          class: "dist-count",
+          text: String(count),
+          title: `${Math.round((count / total) * 100)}%`,
+        }),
+      ),
+    );
+  }
+  return list;
+}
+
+/** "14:32" in the viewer's time zone. */
+export function shortTime(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime())
+    ? ""
+    : date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+/** A short-lived notice in the corner (nudges, refused actions). */
+export function toast(message, { kind = "info", timeout = 6000 } = {}) {
+  let region = document.getElementById("live-toasts");
+  if (!region) {
+    region = h("div", { id: "live-toasts", class: "live-toasts", "aria-live": "assertive" });
+    document.body.append(region);
+  }
+  const close = h("button", { type: "button", class: "btn btn-ghost btn-small", "aria-label": "Dismiss" }, "×");
+  const note = h(
+    "div",
+    { class: `live-toast live-toast-${kind}`, role: kind === "error" ? "alert" : "status", "data-testid": "toast" },
+    h("span", { text: message }),
+    close,
+  );
+  const remove = () => note.remove();
+  close.addEventListener("click", remove);
+  region.append(note);
+  if (timeout) setTimeout(remove, timeout);
+  return note;
+}
+
+let uid = 0;
+/** A unique id for label/for pairs. */
+export function uniqueId(prefix) {
+  uid += 1;
+  return `${prefix}-${uid}`;
+}
+
+/** Is this code a failing answer on the criterion's scale? */
+export function isFail(criterion, value, na) {
+  return !na && value !== null && value !== undefined && criterion.fail_values.includes(value);
+}
+
+function ratingChip(criterion, value, na, extraClass = "") {
+  const fail = isFail(criterion, value, na);
+  const kind = na ? " chip-na" : fail ? " chip-fail" : value === null || value === undefined ? "" : " chip-ok";
+  return h("span", { class: `chip${kind}${extraClass}`, text: ratingLabel(criterion, value, na) });
+}
+
+/** Every reviewer's rating of one criterion: label, rating, revisions, comment. Never editable. */
+export function reviewerList(criterion, entries) {
+  const list = h("ul", { class: "reviewers" });
+  if (!entries.length) {
+    list.append(h("li", { class: "reviewer muted", text: "No ratings." }));
+    return list;
+  }
+  for (const entry of entries) {
+    const revisions = entry.revisions || [];
+    const last = revisions.length ? revisions[revisions.length - 1] : null;
+    const head = h(
+      "div",
+      { class: "reviewer-head" },
+      h("span", { class: "reviewer-name", text: entry.label }),
+      entry.is_baseline ? h("span", { class: "badge badge-primary", text: "Baseline" }) : null,
+      ratingChip(criterion, entry.value, entry.na, last ? " is-superseded" : ""),
+      last
+        ? h(
+            "span",
+            { class: "reviewer-revised" },
+            "revised to ",
+            ratingChip(criterion, last.value, last.na),
+            last.at ? h("time", { datetime: last.at, text: ` at ${shortTime(last.at)}` }) : null,
+          )
+        : null,
+    );
+    const item = h(
+      "li",
+      {
+        class: `reviewer${entry.is_baseline ? " is-baseline" : ""}${entry.is_me ? " is-me" : ""}`,
+        "data-testid": "reviewer-rating",
+        dataset: { participantId: entry.participant },
+      },
+      head,
+    );
+    if (entry.comment) item.append(h("p", { class: "reviewer-comment", text: entry.comment }));
+    if (last && last.comment && last.comment !== entry.comment) {
+      item.append(h("p", { class: "reviewer-comment is-revision", text: `After discussion: ${last.comment}` }));
+    }
+    list.append(item);
+  }
+  return list;
+}
+
+/**
+ * The agreed rating of one criterion for one interaction: what everyone sees, and for the
+ * facilitator an editor (choice + note + Save) sent as `consensus.save`. A snapshot never
+ * overwrites what the facilitator is typing.
+ */
+export class ConsensusBlock {
+  constructor({ live, itemId, criterion, large = false }) {
+    this.live = live;
+    this.itemId = Number(itemId);
+    this.criterion = criterion;
+    this.dirty = false;
+    this.current = null;
+    this.display = h("div", { class: "consensus-display", "data-testid": "consensus-display", "aria-live": "polite" });
+    this.el = h("div", { class: `consensus${large ? " consensus-large" : ""}` }, this.display);
+    this.form = null;
+  }
+
+  #buildEditor() {
+    const selectId = uniqueId("consensus-value");
+    const noteId = uniqueId("consensus-note");
+    this.select = h("select", { id: selectId, "data-testid": "consensus-value" });
+    this.select.append(h("option", { value: "", text: "Not decided yet" }));
+    for (const [code, label] of this.criterion.choices) {
+      this.select.append(h("option", { value: String(code), text: label }));
+    }
+    if (this.criterion.na_allowed) this.select.append(h("option", { value: "na", text: "N/A" }));
+    this.note = h("textarea", {
+      id: noteId,
+      rows: "2",
+      maxlength: "5000",
+      placeholder: "How to read this criterion from now on…",
+      "data-testid": "consensus-note",
+    });
+    this.status = h("span", { class: "save-note", "aria-live": "polite" });
+    this.saveButton = h("button", { type: "submit", class: "btn btn-primary btn-small", "data-testid": "consensus-save" }, "Save consensus");
+    const markDirty = () => {
+      this.dirty = true;
+      this.status.textContent = "Not saved yet";
+      this.status.dataset.kind = "pending";
+    };
+    this.select.addEventListener("change", markDirty);
+    this.note.addEventListener("input", markDirty);
+    this.form = h(
+      "form",
+      { class: "consensus-form" },
+      h("div", { class: "consensus-field" }, h("label", { for: selectId, text: "Agreed rating" }), this.select),
+      h("div", { class: "consensus-field consensus-field-note" }, h("label", { for: noteId, text: "Note for the team" }), this.note),
+      h("div", { class: "consensus-actions" }, this.saveButton, this.status),
+    );
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.save();
+    });
+    // Ctrl/Cmd+Enter in the note saves too.
+    this.note.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        this.save();
+      }
+    });
+    this.el.append(this.form);
+  }
+
+  async save() {
+    const raw = this.select.value;
+    const payload = {
+      item: this.itemId,
+      criterion: this.criterion.id,
+      value: raw === "" || raw === "na" ? null : Number(raw),
+      na: raw === "na",
+      note: this.note.value,
+    };
+    this.saveButton.disabled = true;
+    this.status.textContent = "Saving…";
+    this.status.dataset.kind = "pending";
+    try {
+      await this.live.request("consensus.save", payload);
+      this.dirty = false;
+      this.status.textContent = "Saved";
+      this.status.dataset.kind = "ok";
+    } catch (error) {
+      this.status.textContent = error.message;
+      this.status.dataset.kind = "error";
+    } finally {
+      this.saveButton.disabled = false;
+    }
+  }
+
+  /** consensus: {value, na, note} or undefined; editable: show the editor. */
+  update(consensus, { editable }) {
+    const decided = consensus && (consensus.na || (consensus.value !== null && consensus.value !== undefined));
+    this.display.replaceChildren();
+    this.display.classList.toggle("is-decided", Boolean(decided));
+    if (decided) {
+      this.display.append(
+        h("span", { class: "consensus-label", text: "Agreed: " }),
+        ratingChip(this.criterion, consensus.value, consensus.na, " chip-strong"),
+      );
+    } else {
+      this.display.append(h("span", { class: "consensus-label", text: consensus?.note ? "Still deciding. " : "No consensus recorded yet." }));
+    }
+    if (consensus?.note) this.display.append(h("p", { class: "consensus-note", text: consensus.note }));
+
+    if (editable && !this.form) this.#buildEditor();
+    if (this.form) this.form.hidden = !editable;
+    if (this.form && !this.dirty) {
+      this.select.value = !consensus ? "" : consensus.na ? "na" : consensus.value === null ? "" : String(consensus.value);
+      if (document.activeElement !== this.note) this.note.value = consensus?.note || "";
+    }
+  }
+}
+
+/** The disagreement band of a criterion: "High disagreement · 0.67". */
+export function levelPill(level, value) {
+  return h(
+    "span",
+    { class: `level level-${level}`, "data-testid": "disagreement", dataset: { level } },
+    LEVEL_TEXT[level] || level,
+    value === null || value === undefined ? null : h("span", { class: "level-value", text: ` · ${Number(value).toFixed(2)}` }),
+  );
+}
+
+/** Replaces an element's children; like h(), skips null/false and turns strings into text. */
+export function fill(element, ...children) {
+  element.replaceChildren();
+  append(element, children);
+  return element;
+}

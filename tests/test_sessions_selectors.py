@@ -1,0 +1,153 @@
+import json
+
+import pytest
+
+from sessions import selectors, services
+from sessions.models import UnsubmittedPolicy
+from teams.models import Role
+
+from .factories import MembershipFactory, SessionWorld, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "SECRET-COMMENT"
+
+
+def scored_world(**options):
+    world = SessionWorld(**options).start()
+    world.score_all(world.reviewers[0], world.items[0], (1, 4, 2), comment=f"{SECRET}-A")
+    world.score_all(world.reviewers[1], world.items[0], (0, 2, 0), comment=f"{SECRET}-B")
+    world.submit(world.reviewers[0], world.items[0])
+    world.submit(world.reviewers[1], world.items[0])
+    return world
+
+
+def authors(queryset):
+    return {score.participant.user_id for score in queryset}
+
+
+def test_before_the_reveal_a_reviewer_sees_only_their_own_scores():
+    world = scored_world()
+
+    visible = selectors.visible_scores(session=world.session, viewer=world.reviewers[0])
+
+    assert authors(visible) == {world.reviewers[0].pk}
+
+
+def test_before_the_reveal_the_facilitator_sees_no_scores():
+    world = scored_world()
+
+    visible = selectors.visible_scores(session=world.session, viewer=world.facilitator)
+
+    assert authors(visible) == set()
+
+
+def test_before_the_reveal_a_manager_outside_the_session_sees_no_scores():
+    world = scored_world()
+    manager = UserFactory()
+    MembershipFactory(team=world.team, user=manager, role=Role.MANAGER)
+
+    visible = selectors.visible_scores(session=world.session, viewer=manager)
+
+    assert authors(visible) == set()
+
+
+def test_after_revealing_one_interaction_only_that_one_is_visible():
+    world = scored_world()
+    world.score_all(world.reviewers[1], world.items[1], (1, 5, 2), comment="hidden still")
+    services.session_reveal(
+        session_id=world.session.pk, actor=world.facilitator, item_id=world.items[0].pk
+    )
+
+    visible = selectors.visible_scores(session=world.session, viewer=world.facilitator)
+
+    assert {score.item_id for score in visible} == {world.items[0].pk}
+    assert authors(visible) == {world.reviewers[0].pk, world.reviewers[1].pk}
+
+
+def test_excluded_drafts_stay_hidden_after_the_reveal():
+    world = scored_world()
+    late = world.reviewers[2]
+    world.score_all(late, world.items[0], (1, 1, 1), comment="draft only")
+    services.session_reveal(
+        session_id=world.session.pk,
+        actor=world.facilitator,
+        unsubmitted_policy=UnsubmittedPolicy.EXCLUDE,
+    )
+
+    visible = selectors.visible_scores(session=world.session, viewer=world.facilitator)
+
+    assert late.pk not in authors(visible)
+
+
+def test_snapshot_before_the_reveal_holds_no_one_elses_values():
+    world = scored_world()
+
+    for viewer in (world.facilitator, world.reviewers[1], world.reviewers[2]):
+        snapshot = selectors.session_snapshot(session=world.session, user=viewer)
+        text = json.dumps(snapshot)
+        assert f"{SECRET}-A" not in text
+        assert snapshot["revealed"] == {}
+
+
+def test_snapshot_after_an_anonymous_reveal_hides_names():
+    world = scored_world(anonymous=True)
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+
+    snapshot = selectors.session_snapshot(session=world.session, user=world.facilitator)
+
+    ratings = snapshot["revealed"][str(world.items[0].pk)]["ratings"][str(world.numeric.pk)]
+    assert sorted(r["label"] for r in ratings) == ["Reviewer A", "Reviewer B"]
+    text = json.dumps(snapshot["revealed"])
+    for reviewer in world.reviewers:
+        assert reviewer.last_name not in text
+
+
+def test_snapshot_ranks_the_critical_pass_fail_split_first():
+    world = scored_world()
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+
+    snapshot = selectors.session_snapshot(session=world.session, user=world.reviewers[0])
+
+    ranking = snapshot["revealed"][str(world.items[0].pk)]["ranking"]
+    assert ranking[0]["criterion"] == world.binary.pk
+    assert ranking[0]["critical_flip"] is True
+    assert snapshot["session_ranking"][0]["criterion"] == world.binary.pk
+
+
+def test_ranking_breaks_ties_by_distinct_answers_then_scorecard_order():
+    world = SessionWorld(reviewers=0, facilitator_scores=True)
+    criteria = [world.numeric, world.labels]
+    ratings = {
+        world.numeric.pk: [{"value": 3, "na": False}, {"value": 3, "na": False}],
+        world.labels.pk: [{"value": 1, "na": False}, {"value": 1, "na": False}],
+    }
+
+    ranking = selectors.rank_criteria(criteria, ratings)
+
+    assert [row["criterion"] for row in ranking] == [world.numeric.pk, world.labels.pk]
+    assert all(row["disagreement"] == 0 for row in ranking)
+
+
+def test_ratings_table_before_the_reveal_contains_only_the_viewers_rows():
+    world = scored_world()
+
+    mine = selectors.ratings_table(session=world.session, user=world.reviewers[0])
+    facilitator_rows = selectors.ratings_table(session=world.session, user=world.facilitator)
+
+    assert {row["comment"] for row in mine} == {f"{SECRET}-A"}
+    assert facilitator_rows == []
+
+
+def test_snapshot_query_count_does_not_grow_with_reviewers_or_interactions(
+    django_assert_max_num_queries,
+):
+    world = SessionWorld(reviewers=8, interactions=6).start()
+    for reviewer in world.reviewers:
+        for item in world.items:
+            world.score_all(reviewer, item, (1, 3, 2), comment="c")
+            world.submit(reviewer, item)
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+
+    with django_assert_max_num_queries(12):
+        selectors.session_snapshot(session=world.session, user=world.facilitator)

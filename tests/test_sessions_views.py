@@ -1,0 +1,550 @@
+import csv
+import io
+from dataclasses import dataclass
+
+import pytest
+from django.urls import reverse
+
+from interactions.models import Channel, Interaction
+from scorecards.scales import ScaleKind
+from sessions import services
+from sessions.models import (
+    CalibrationSession,
+    Participant,
+    ParticipantRole,
+    SessionSource,
+    SessionStatus,
+    SessionTemplate,
+)
+from teams.models import Role
+from tests.factories import (
+    CriterionFactory,
+    InteractionFactory,
+    MembershipFactory,
+    ScorecardVersionFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Setup:
+    team: object
+    facilitator: object
+    reviewers: list
+    version: object
+    criteria: list
+    interactions: list
+
+
+@pytest.fixture
+def setup():
+    team = TeamFactory()
+    facilitator = MembershipFactory(team=team, role=Role.FACILITATOR).user
+    reviewers = [MembershipFactory(team=team, role=Role.REVIEWER).user for _ in range(2)]
+    version = ScorecardVersionFactory(scorecard__team=team)
+    criteria = [
+        CriterionFactory(version=version, name="Empathy"),
+        CriterionFactory(
+            version=version,
+            name="Correct resolution",
+            scale_kind=ScaleKind.BINARY,
+            scale_points=None,
+            fail_values=[0],
+            critical=True,
+        ),
+    ]
+    interactions = [
+        InteractionFactory(team=team, subject=f"Billing question {n}") for n in range(4)
+    ]
+    return Setup(team, facilitator, reviewers, version, criteria, interactions)
+
+
+def make_session(setup, *, title="Weekly calibration", interactions=None, reviewers=None):
+    return services.session_create(
+        team=setup.team,
+        facilitator=setup.facilitator,
+        title=title,
+        scorecard_version=setup.version,
+        interactions=interactions or setup.interactions[:2],
+        reviewers=setup.reviewers if reviewers is None else reviewers,
+    )
+
+
+def create_data(setup, **overrides):
+    data = {
+        "title": "October calibration",
+        "scorecard": setup.version.scorecard.pk,
+        "interactions": [setup.interactions[0].pk, setup.interactions[1].pk],
+        "reviewers": [user.pk for user in setup.reviewers],
+        "sample_size": "",
+        "sample_channel": "",
+        "paste_channel": Channel.EMAIL,
+        "timer_minutes": "",
+    }
+    data.update(overrides)
+    return data
+
+
+# --- list --------------------------------------------------------------------------------
+
+
+def test_list_shows_only_sessions_of_the_current_team(client, setup):
+    make_session(setup, title="Our own session")
+    other = TeamFactory()
+    other_version = ScorecardVersionFactory(scorecard__team=other)
+    CriterionFactory(version=other_version)
+    other_facilitator = MembershipFactory(team=other, role=Role.FACILITATOR).user
+    services.session_create(
+        team=other,
+        facilitator=other_facilitator,
+        title="Their secret session",
+        scorecard_version=other_version,
+        interactions=[InteractionFactory(team=other)],
+        reviewers=[],
+        options=services.SessionOptions(facilitator_scores=True),
+    )
+    client.force_login(setup.reviewers[0])
+
+    response = client.get(reverse("sessions:list"))
+
+    assert response.status_code == 200
+    assert "Our own session" in response.content.decode()
+    assert "Their secret session" not in response.content.decode()
+
+
+def test_list_links_closed_sessions_to_their_summary_and_marks_imports(client, setup):
+    session = make_session(setup, title="Closed one")
+    CalibrationSession.objects.filter(pk=session.pk).update(
+        status=SessionStatus.CLOSED, source=SessionSource.IMPORT
+    )
+    client.force_login(setup.facilitator)
+
+    page = client.get(reverse("sessions:list")).content.decode()
+
+    assert reverse("sessions:summary", args=[session.pk]) in page
+    assert "Imported" in page
+    assert "badge-status-closed" in page
+
+
+def test_list_offers_new_session_to_facilitators_only(client, setup):
+    client.force_login(setup.facilitator)
+    assert reverse("sessions:create") in client.get(reverse("sessions:list")).content.decode()
+
+    client.force_login(setup.reviewers[0])
+    assert reverse("sessions:create") not in client.get(reverse("sessions:list")).content.decode()
+
+
+def test_list_query_count_does_not_grow_with_sessions(client, setup, django_assert_max_num_queries):
+    SessionTemplate.objects.create(
+        team=setup.team, name="Weekly", scorecard=setup.version.scorecard
+    )
+    client.force_login(setup.facilitator)
+    for n in range(12):
+        make_session(setup, title=f"Session {n}")
+
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("sessions:list"))
+
+    assert response.content.decode().count("badge-status-draft") == 12
+
+
+# --- create ------------------------------------------------------------------------------
+
+
+def test_create_page_opens_for_a_facilitator(client, setup):
+    client.force_login(setup.facilitator)
+
+    response = client.get(reverse("sessions:create"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Billing question 0" in page
+    assert "Empathy" in page
+    assert "Create session" in page
+
+
+def test_create_page_is_forbidden_for_a_reviewer(client, setup):
+    client.force_login(setup.reviewers[0])
+
+    assert client.get(reverse("sessions:create")).status_code == 403
+    assert client.post(reverse("sessions:create"), create_data(setup)).status_code == 403
+    assert not CalibrationSession.objects.exists()
+
+
+def test_create_makes_the_session_and_redirects_to_its_room(client, setup):
+    client.force_login(setup.facilitator)
+
+    response = client.post(
+        reverse("sessions:create"),
+        create_data(setup, criteria=[setup.criteria[0].pk], anonymous="on"),
+    )
+
+    session = CalibrationSession.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("sessions:room", args=[session.pk])
+    assert session.title == "October calibration"
+    assert session.anonymous is True
+    assert {item.interaction for item in session.items.all()} == set(setup.interactions[:2])
+    assert list(session.criteria.all()) == [setup.criteria[0]]
+    roles = dict(session.participants.values_list("user_id", "role"))
+    assert roles == {
+        setup.facilitator.pk: ParticipantRole.FACILITATOR,
+        setup.reviewers[0].pk: ParticipantRole.REVIEWER,
+        setup.reviewers[1].pk: ParticipantRole.REVIEWER,
+    }
+
+
+def test_create_without_interactions_shows_the_error_and_creates_nothing(client, setup):
+    client.force_login(setup.facilitator)
+
+    response = client.post(reverse("sessions:create"), create_data(setup, interactions=[]))
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "errors-box" in page
+    assert "Choose at least one interaction: pick, sample or paste one." in page
+    assert not CalibrationSession.objects.exists()
+
+
+def test_create_with_a_domain_error_keeps_the_form_and_creates_nothing(client, setup):
+    client.force_login(setup.facilitator)
+
+    response = client.post(reverse("sessions:create"), create_data(setup, reviewers=[]))
+
+    assert response.status_code == 400
+    assert "Choose at least one reviewer" in response.content.decode()
+    assert not CalibrationSession.objects.exists()
+
+
+def test_create_with_a_pasted_conversation_creates_the_interaction_too(client, setup):
+    client.force_login(setup.facilitator)
+    conversation = (
+        "Dana (customer) [2026-10-02 09:14]: My parcel never arrived.\n"
+        "Sam (agent) [2026-10-02 09:20]: Sorry about that, I am sending a new one today."
+    )
+
+    response = client.post(
+        reverse("sessions:create"),
+        create_data(
+            setup,
+            interactions=[],
+            paste_channel=Channel.CHAT,
+            paste_subject="Lost parcel",
+            paste_conversation=conversation,
+        ),
+    )
+
+    assert response.status_code == 302
+    pasted = Interaction.objects.get(subject="Lost parcel")
+    assert pasted.team == setup.team
+    assert pasted.channel == Channel.CHAT
+    assert pasted.messages.count() == 2
+    session = CalibrationSession.objects.get()
+    assert [item.interaction for item in session.items.all()] == [pasted]
+
+
+def test_create_with_a_bad_pasted_conversation_creates_nothing(client, setup):
+    client.force_login(setup.facilitator)
+    before = Interaction.objects.count()
+
+    response = client.post(
+        reverse("sessions:create"),
+        create_data(setup, paste_url="not a link at all", paste_conversation=""),
+    )
+
+    assert response.status_code == 400
+    assert not CalibrationSession.objects.exists()
+    assert Interaction.objects.count() == before
+
+
+def test_create_with_a_random_sample_picks_that_many(client, setup):
+    client.force_login(setup.facilitator)
+
+    response = client.post(
+        reverse("sessions:create"),
+        create_data(setup, interactions=[setup.interactions[0].pk], sample_size="2"),
+    )
+
+    assert response.status_code == 302
+    session = CalibrationSession.objects.get()
+    picked = [item.interaction for item in session.items.all()]
+    assert len(picked) == 3
+    assert picked[0] == setup.interactions[0]
+    assert len(set(picked)) == 3
+    assert all(interaction.team == setup.team for interaction in picked)
+
+
+# --- joining -----------------------------------------------------------------------------
+
+
+def test_join_page_asks_to_confirm_and_post_makes_a_participant(client, setup):
+    session = make_session(setup, reviewers=[setup.reviewers[0]])
+    newcomer = setup.reviewers[1]
+    client.force_login(newcomer)
+
+    page = client.get(reverse("sessions:join", args=[session.join_code]))
+
+    assert page.status_code == 200
+    assert f"Join “{session.title}” as a reviewer?" in page.content.decode()
+    assert not Participant.objects.filter(session=session, user=newcomer).exists()
+
+    response = client.post(reverse("sessions:join", args=[session.join_code]))
+
+    assert response.status_code == 302
+    assert response.url == reverse("sessions:room", args=[session.pk])
+    participant = Participant.objects.get(session=session, user=newcomer)
+    assert participant.role == ParticipantRole.REVIEWER
+
+
+def test_join_code_form_redirects_to_the_join_page(client, setup):
+    session = make_session(setup)
+    client.force_login(setup.reviewers[0])
+
+    response = client.post(reverse("sessions:join_code"), {"code": session.join_code.lower()})
+
+    assert response.status_code == 302
+    assert response.url == reverse("sessions:join", args=[session.join_code])
+
+
+def test_a_user_of_another_team_cannot_join(client, setup):
+    session = make_session(setup)
+    stranger = MembershipFactory(role=Role.REVIEWER).user
+    client.force_login(stranger)
+
+    page = client.get(reverse("sessions:join", args=[session.join_code]))
+    posted = client.post(reverse("sessions:join", args=[session.join_code]))
+
+    assert page.status_code == 404
+    assert "You cannot join this session" in page.content.decode()
+    assert session.title not in page.content.decode()
+    assert posted.status_code == 403
+    assert "team you are not a member of" in posted.content.decode()
+    assert not Participant.objects.filter(session=session, user=stranger).exists()
+
+
+def test_joining_with_an_unknown_code_shows_the_error(client, setup):
+    client.force_login(setup.reviewers[0])
+
+    response = client.post(reverse("sessions:join", args=["ZZZZZZ"]))
+
+    assert response.status_code == 404
+    assert "No session has this join code" in response.content.decode()
+
+
+def test_room_of_another_teams_session_is_not_found(client, setup):
+    session = make_session(setup)
+    stranger = MembershipFactory(role=Role.FACILITATOR).user
+    client.force_login(stranger)
+
+    assert client.get(reverse("sessions:room", args=[session.pk])).status_code == 404
+    assert client.get(reverse("sessions:summary", args=[session.pk])).status_code == 404
+    assert client.get(reverse("sessions:ratings_csv", args=[session.pk])).status_code == 404
+
+
+def test_a_team_member_outside_the_session_sees_the_not_participant_page(client, setup):
+    session = make_session(setup, reviewers=[setup.reviewers[0]])
+    client.force_login(setup.reviewers[1])
+
+    response = client.get(reverse("sessions:room", args=[session.pk]))
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert f"You are not in “{session.title}”" in page
+    assert reverse("sessions:join_code") in page
+
+
+# --- recurring sessions ------------------------------------------------------------------
+
+
+def test_template_next_session_rotates_the_channel(client, setup):
+    InteractionFactory(team=setup.team, channel=Channel.PHONE, subject="Call one")
+    InteractionFactory(team=setup.team, channel=Channel.PHONE, subject="Call two")
+    client.force_login(setup.facilitator)
+
+    created = client.post(
+        reverse("sessions:template_create"),
+        {
+            "name": "Weekly QA",
+            "scorecard": setup.version.scorecard.pk,
+            "reviewers": [user.pk for user in setup.reviewers],
+            "channel_rotation": [Channel.PHONE, Channel.EMAIL],
+            "sample_size": "2",
+        },
+    )
+    assert created.status_code == 302
+    template = SessionTemplate.objects.get(name="Weekly QA")
+    assert template.channel_rotation == [Channel.EMAIL, Channel.PHONE]
+    assert "Create next session (Email)" in client.get(reverse("sessions:list")).content.decode()
+
+    first = client.post(reverse("sessions:template_next", args=[template.pk]))
+    second = client.post(reverse("sessions:template_next", args=[template.pk]))
+
+    sessions = list(CalibrationSession.objects.order_by("id"))
+    assert [first.url, second.url] == [
+        reverse("sessions:room", args=[session.pk]) for session in sessions
+    ]
+    channels = [
+        {item.interaction.channel for item in session.items.select_related("interaction")}
+        for session in sessions
+    ]
+    assert channels == [{Channel.EMAIL}, {Channel.PHONE}]
+    assert all(session.items.count() == 2 for session in sessions)
+    assert "Create next session (Email)" in client.get(reverse("sessions:list")).content.decode()
+
+
+def test_template_of_another_team_is_not_found(client, setup):
+    other = TeamFactory()
+    scorecard = ScorecardVersionFactory(scorecard__team=other).scorecard
+    template = SessionTemplate.objects.create(team=other, name="Theirs", scorecard=scorecard)
+    client.force_login(setup.facilitator)
+
+    response = client.post(reverse("sessions:template_next", args=[template.pk]))
+
+    assert response.status_code == 404
+    assert not CalibrationSession.objects.exists()
+
+
+def test_template_form_shows_errors_and_saves_nothing(client, setup):
+    client.force_login(setup.facilitator)
+
+    response = client.post(
+        reverse("sessions:template_create"),
+        {"name": "", "scorecard": setup.version.scorecard.pk, "sample_size": "0"},
+    )
+
+    assert response.status_code == 400
+    assert "errorlist" in response.content.decode()
+    assert not SessionTemplate.objects.exists()
+
+
+# --- after the session -------------------------------------------------------------------
+
+
+def score_everything(session, setup, user, values, comment=""):
+    for item in session.items.all():
+        for criterion, value in zip(setup.criteria, values, strict=True):
+            services.score_save(
+                session_id=session.pk,
+                user=user,
+                item_id=item.pk,
+                criterion_id=criterion.pk,
+                value=value,
+                comment=comment,
+            )
+        services.submission_create(session_id=session.pk, user=user, item_id=item.pk)
+
+
+def test_summary_of_a_closed_session_shows_consensus_and_notes(client, setup):
+    session = make_session(setup, interactions=setup.interactions[:1])
+    services.session_start(session_id=session.pk, actor=setup.facilitator)
+    score_everything(session, setup, setup.reviewers[0], [4, 1])
+    score_everything(session, setup, setup.reviewers[1], [2, 0])
+    services.session_reveal(session_id=session.pk, actor=setup.facilitator)
+    item = session.items.get()
+    services.consensus_save(
+        session_id=session.pk,
+        actor=setup.facilitator,
+        item_id=item.pk,
+        criterion_id=setup.criteria[1].pk,
+        value=1,
+        note="A refund counts as resolved even without a follow-up email.",
+    )
+    services.action_item_add(
+        session_id=session.pk,
+        actor=setup.facilitator,
+        text="Update the refund macro",
+        owner_id=setup.reviewers[0].pk,
+    )
+    services.session_close(session_id=session.pk, actor=setup.facilitator)
+    client.force_login(setup.reviewers[1])
+
+    response = client.get(reverse("sessions:summary", args=[session.pk]))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "A refund counts as resolved even without a follow-up email." in page
+    assert '<strong class="consensus-value">Pass</strong>' in page
+    assert "Not decided" in page  # no consensus on Empathy
+    assert "Update the refund macro" in page
+    assert reverse("sessions:ratings_csv", args=[session.pk]) in page
+    assert "Closed" in page
+
+
+def test_closed_room_redirects_to_the_summary(client, setup):
+    session = make_session(setup)
+    CalibrationSession.objects.filter(pk=session.pk).update(status=SessionStatus.CLOSED)
+    client.force_login(setup.reviewers[0])
+
+    response = client.get(reverse("sessions:room", args=[session.pk]))
+
+    assert response.status_code == 302
+    assert response.url == reverse("sessions:summary", args=[session.pk])
+
+
+def read_csv(response) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def test_ratings_csv_before_the_reveal_holds_only_the_viewers_own_ratings(client, setup):
+    session = make_session(setup, interactions=setup.interactions[:1])
+    services.session_start(session_id=session.pk, actor=setup.facilitator)
+    score_everything(session, setup, setup.reviewers[0], [4, 1], comment="Mine: warm tone")
+    score_everything(session, setup, setup.reviewers[1], [2, 0], comment="Secret of B")
+    url = reverse("sessions:ratings_csv", args=[session.pk])
+
+    client.force_login(setup.reviewers[0])
+    own = client.get(url)
+    client.force_login(setup.facilitator)
+    facilitator = client.get(url)
+
+    assert own.status_code == 200
+    assert "Secret of B" not in own.content.decode()
+    rows = read_csv(own)
+    assert len(rows) == 2
+    assert {row["comment"] for row in rows} == {"Mine: warm tone"}
+    assert "Secret of B" not in facilitator.content.decode()
+    assert "Mine: warm tone" not in facilitator.content.decode()
+    assert read_csv(facilitator) == []
+
+
+def test_ratings_csv_after_the_reveal_holds_everyones_ratings(client, setup):
+    session = make_session(setup, interactions=setup.interactions[:1])
+    services.session_start(session_id=session.pk, actor=setup.facilitator)
+    score_everything(session, setup, setup.reviewers[0], [4, 1], comment="Mine: warm tone")
+    score_everything(session, setup, setup.reviewers[1], [2, 0], comment="Secret of B")
+    services.session_reveal(session_id=session.pk, actor=setup.facilitator)
+    client.force_login(setup.facilitator)
+
+    response = client.get(reverse("sessions:ratings_csv", args=[session.pk]))
+
+    comments = {row["comment"] for row in read_csv(response)}
+    assert comments == {"Mine: warm tone", "Secret of B"}
+
+
+def test_summary_page_before_the_reveal_shows_no_ratings_of_others(client, setup):
+    session = make_session(setup, interactions=setup.interactions[:1])
+    services.session_start(session_id=session.pk, actor=setup.facilitator)
+    score_everything(session, setup, setup.reviewers[1], [2, 0], comment="Secret of B")
+    client.force_login(setup.reviewers[0])
+
+    response = client.get(reverse("sessions:summary", args=[session.pk]))
+
+    assert response.status_code == 200
+    assert "Secret of B" not in response.content.decode()
+    assert "No interaction has been revealed yet" in response.content.decode()
+
+
+def test_user_without_team_membership_is_not_let_in(client, setup):
+    session = make_session(setup)
+    outsider = UserFactory()
+    client.force_login(outsider)
+
+    page = client.get(reverse("sessions:join", args=[session.join_code]))
+    posted = client.post(reverse("sessions:join", args=[session.join_code]))
+
+    assert page.status_code == 403
+    assert posted.status_code == 403
+    assert not Participant.objects.filter(session=session, user=outsider).exists()
