@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import OuterRef, Subquery
 
 from interactions.models import Channel, Interaction
-from scorecards.models import Criterion, Scorecard
+from scorecards.models import Criterion, Scorecard, ScorecardVersion
 
 User = get_user_model()
 
@@ -43,7 +44,9 @@ class SessionCreateForm(forms.Form):
         required=False, initial=True, label="Only interactions not calibrated yet"
     )
     paste_url = forms.URLField(required=False, label="Helpdesk link", assume_scheme="https")
-    paste_channel = forms.ChoiceField(choices=Channel.choices, required=False, label="Channel")
+    paste_channel = forms.ChoiceField(
+        choices=[("", "Choose…"), *Channel.choices], required=False, label="Channel"
+    )
     paste_subject = forms.CharField(max_length=300, required=False, label="Subject")
     paste_conversation = forms.CharField(
         required=False,
@@ -88,9 +91,17 @@ class SessionCreateForm(forms.Form):
         members = User.objects.filter(memberships__team=team).order_by("first_name", "username")
         self.fields["reviewers"].queryset = members
         self.fields["baseline"].queryset = members
-        self.fields["criteria"].queryset = Criterion.objects.filter(
-            version__scorecard__team=team, is_active=True
-        ).select_related("version__scorecard")
+        # Only the newest version of each scorecard: that is the one a new session uses.
+        newest = ScorecardVersion.objects.filter(scorecard=OuterRef("version__scorecard"))
+        self.fields["criteria"].queryset = (
+            Criterion.objects.filter(version__scorecard__team=team, is_active=True)
+            .filter(version__number=Subquery(newest.order_by("-number").values("number")[:1]))
+            .select_related("version__scorecard")
+            .order_by("version__scorecard__name", "position", "id")
+        )
+        scorecards = self.fields["scorecard"].queryset
+        if len(scorecards) == 1:
+            self.fields["scorecard"].initial = scorecards[0].pk
 
     def clean(self):
         data = super().clean()
@@ -120,11 +131,14 @@ class TemplateForm(forms.Form):
         queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
     )
     channel_rotation = forms.MultipleChoiceField(
-        choices=Channel.choices,
+        choices=[
+            (channel, Channel(channel).label)
+            for channel in ("email", "phone", "chat", "expert_session", "other")
+        ],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         initial=[Channel.EMAIL, Channel.PHONE, Channel.CHAT, Channel.EXPERT_SESSION],
-        help_text="Each new session takes the next channel in this order.",
+        help_text="Each new session takes the next ticked channel, in the order shown.",
     )
     sample_size = forms.IntegerField(min_value=1, max_value=20, initial=2)
     anonymous = forms.BooleanField(required=False, label="Anonymous reveal")
@@ -142,6 +156,9 @@ class TemplateForm(forms.Form):
         members = User.objects.filter(memberships__team=team).order_by("first_name", "username")
         self.fields["reviewers"].queryset = members
         self.fields["baseline"].queryset = members
+        scorecards = self.fields["scorecard"].queryset
+        if len(scorecards) == 1:
+            self.fields["scorecard"].initial = scorecards[0].pk
 
     def clean_channel_rotation(self):
         chosen = self.cleaned_data["channel_rotation"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from reports.selectors import criterion_spec
@@ -55,8 +56,10 @@ def sessions_for_team(*, team) -> QuerySet[CalibrationSession]:
         .annotate(
             item_count=Count("items", distinct=True),
             participant_count=Count("participants", distinct=True),
+            # Imported sessions sort by the day they were held, live ones by creation.
+            sort_date=Coalesce("held_on_date", TruncDate("created_at")),
         )
-        .order_by("-created_at", "-id")
+        .order_by("-sort_date", "-created_at", "-id")
     )
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from interactions.models import Interaction
 from scorecards.models import Criterion, ScorecardVersion
+from scorecards.services import scorecard_version_lock
 from teams.models import Membership
 
 from .models import (
@@ -281,9 +282,7 @@ def session_create(
             ]
         )
         # A version used by a session is frozen: editing the scorecard starts a new version.
-        ScorecardVersion.objects.filter(pk=scorecard_version.pk, locked_at__isnull=True).update(
-            locked_at=timezone.now()
-        )
+        scorecard_version_lock(version=scorecard_version)
         _record_transition(session, "", SessionStatus.DRAFT, facilitator, "Created")
     return session
 
@@ -805,9 +804,10 @@ def session_create_from_sources(
     version = scorecard.versions.order_by("-number").first()
     if version is None:
         raise SessionError("That scorecard has no version yet: add criteria first.")
-    if criteria:
-        # Criteria ticked on the form belong to the scorecard's current version.
-        criteria = [c for c in criteria if c.version_id == version.pk]
+    if criteria and any(c.version_id != version.pk for c in criteria):
+        raise SessionError(
+            f"Tick criteria of “{scorecard.name}” only (its current version {version.number})."
+        )
     with transaction.atomic():
         interactions = list(picked)
         if sample is not None and sample.size:

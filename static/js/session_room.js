@@ -415,6 +415,7 @@ function Room(rootElement) {
     } else if (status === "closed") {
       work.notice.textContent = "This session is closed.";
     }
+    note.title = "";
     if (submitted) {
       button.textContent = "Submitted ✓";
       button.disabled = true;
@@ -427,7 +428,9 @@ function Room(rootElement) {
         note.textContent = "Scoring has not started yet.";
         note.dataset.kind = "";
       } else if (missing.length) {
-        note.textContent = `Still to rate (${missing.length}): ${missing.join(", ")}`;
+        const named = missing.length > 3 ? `${missing.slice(0, 2).join(", ")} and ${missing.length - 2} more` : missing.join(", ");
+        note.textContent = `Still to rate: ${named}`;
+        note.title = missing.join(", ");
         note.dataset.kind = "missing";
       } else {
         note.textContent = "Every criterion is rated. Submit when you are ready.";
