@@ -6,4 +6,9 @@ app_name = "reports"
 
 urlpatterns = [
     path("import-history/", views.import_history, name="import_history"),
+    path(
+        "sessions/<int:session_id>/report.<str:fmt>",
+        views.session_report_download,
+        name="session_report",
+    ),
 ]

@@ -15,7 +15,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from reports.selectors import criterion_spec
+from reports.selectors import criterion_spec, live_agreement
 from reports.statistics import criterion_disagreement
 
 from .models import (
@@ -432,6 +432,8 @@ def session_snapshot(*, session: CalibrationSession, user) -> dict:
         "my_scores": dict(my_scores),
         "revealed": revealed_payload,
         "session_ranking": rank_session(criteria, rankings) if rankings else [],
+        # Alpha, its 95% interval and a reading per criterion and interaction (revealed only).
+        "agreement": live_agreement(session=session) if rankings else {},
         "rule": DISAGREEMENT_RULE,
         "action_items": [
             {

@@ -45,6 +45,9 @@ export class LiveSession extends EventTarget {
    * @param {number} options.sessionId
    * @param {string|number} options.userKey  who is typing (part of the localStorage key)
    * @param {string} [options.url]           websocket URL (default: same host, /ws/sessions/<id>/)
+   * @param {string} [options.probeUrl]      a page of this session, fetched to learn why the
+   *                                         socket is refused (a refused handshake has no code)
+   * @param {string} [options.loginPath]     where a logged-out request is redirected
    *
    * Events (CustomEvent, data in `detail`):
    *   state    {state, text, message}   connection state changed
@@ -54,7 +57,7 @@ export class LiveSession extends EventTarget {
    *   nudge    {message}
    *   servererror {message}             an error frame without a known request
    */
-  constructor({ sessionId, userKey, url }) {
+  constructor({ sessionId, userKey, url, probeUrl, loginPath = "/accounts/login/" }) {
     super();
     this.sessionId = sessionId;
     const scheme = window.location.protocol === "https:" ? "wss" : "ws";
@@ -77,6 +80,9 @@ export class LiveSession extends EventTarget {
     this.lastTs = 0;
     this.clockOffset = 0; // server time minus local time, in ms
     this.stopped = false;
+    this.probeUrl = probeUrl || null;
+    this.loginPath = loginPath;
+    this.failedOpens = 0; // handshakes refused or failed in a row
 
     window.addEventListener("online", () => this.#wakeUp());
     window.addEventListener("offline", () => {
@@ -107,6 +113,7 @@ export class LiveSession extends EventTarget {
         reject(new Error("No answer from the server: check the connection and try again."));
       }, REQUEST_TIMEOUT_MS);
       this.pending.set(ref, { resolve, reject, timer });
+      this.#expectAnswer();
       this.#send({ type, ref, ...payload });
     });
   }
@@ -197,9 +204,12 @@ export class LiveSession extends EventTarget {
       return;
     }
     this.socket = socket;
+    let opened = false;
     socket.addEventListener("open", () => {
       if (socket !== this.socket) return;
+      opened = true;
       this.attempt = 0;
+      this.failedOpens = 0;
       this.#setState("online");
       this.#startHeartbeat();
       this.#flushOutbox();
@@ -210,22 +220,47 @@ export class LiveSession extends EventTarget {
     });
     socket.addEventListener("close", (event) => {
       if (socket !== this.socket) return;
-      this.#onClose(event.code);
+      this.#onClose(event.code, opened);
     });
     // An error is always followed by close; nothing to do here.
   }
 
-  #onClose(code) {
+  #onClose(code, opened = true) {
     this.#stopHeartbeat();
     this.socket = null;
     this.#failPending("The connection was lost before the server answered. Try again.");
     if (FATAL_CLOSE[code]) {
-      this.stopped = true;
-      this.fatalMessage = FATAL_CLOSE[code];
-      this.#setState("offline", this.fatalMessage);
+      this.#fatal(code);
       return;
     }
     this.#scheduleRetry();
+    if (!opened) {
+      // A handshake the server refuses arrives as a bare 1006 (no 4401/4403 code): ask the
+      // page itself whether we are logged out, removed, or the session is gone.
+      this.failedOpens += 1;
+      if (this.failedOpens === 2 || this.failedOpens % 5 === 0) this.#probe();
+    }
+  }
+
+  #fatal(code) {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.stopped = true;
+    this.fatalMessage = FATAL_CLOSE[code];
+    this.#setState("offline", this.fatalMessage);
+  }
+
+  async #probe() {
+    if (!this.probeUrl) return;
+    try {
+      const response = await fetch(this.probeUrl, { method: "HEAD", credentials: "same-origin", cache: "no-store" });
+      if (this.state === "online" || this.stopped) return;
+      if (response.redirected && new URL(response.url).pathname.startsWith(this.loginPath)) this.#fatal(4401);
+      else if (response.status === 403) this.#fatal(4403);
+      else if (response.status === 404) this.#fatal(4404);
+    } catch {
+      /* no network or server down: keep retrying */
+    }
   }
 
   #scheduleRetry() {
@@ -276,9 +311,7 @@ export class LiveSession extends EventTarget {
   #ping() {
     if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return;
     this.#send({ type: "ping", ref: newRef() });
-    if (!this.deadTimer) {
-      this.deadTimer = setTimeout(() => this.#dead(), HEARTBEAT_TIMEOUT_MS);
-    }
+    this.#expectAnswer();
   }
 
   #send(frame) {
@@ -393,8 +426,14 @@ export class LiveSession extends EventTarget {
     return entry.na || entry.value !== null;
   }
 
+  /** Expects an answer soon: if nothing at all comes back in time, the link is dead. */
+  #expectAnswer() {
+    if (!this.deadTimer) this.deadTimer = setTimeout(() => this.#dead(), HEARTBEAT_TIMEOUT_MS);
+  }
+
   #sendScore(key, entry) {
     if (!this.#sendable(entry)) return;
+    this.#expectAnswer();
     if (entry.ref) this.outboxRefs.delete(entry.ref);
     entry.ref = newRef();
     this.outboxRefs.set(entry.ref, key);

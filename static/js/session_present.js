@@ -36,6 +36,8 @@ function present(rootElement) {
   const live = new LiveSession({
     sessionId: Number(rootElement.dataset.sessionId),
     userKey: rootElement.dataset.userKey,
+    probeUrl: window.location.pathname,
+    loginPath: rootElement.dataset.loginPath,
   });
   const numbers = new Map(
     [...els.scope.options].filter((o) => o.value !== "all").map((o) => [Number(o.value), o.dataset.number]),

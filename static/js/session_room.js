@@ -54,6 +54,8 @@ function Room(rootElement) {
   const live = new LiveSession({
     sessionId: Number(rootElement.dataset.sessionId),
     userKey: rootElement.dataset.userKey,
+    probeUrl: window.location.pathname,
+    loginPath: rootElement.dataset.loginPath,
   });
   const initialTime = Date.parse(snap.session.server_time);
   if (!Number.isNaN(initialTime)) live.clockOffset = initialTime - Date.now();
