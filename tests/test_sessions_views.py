@@ -548,3 +548,36 @@ def test_user_without_team_membership_is_not_let_in(client, setup):
     assert page.status_code == 403
     assert posted.status_code == 403
     assert not Participant.objects.filter(session=session, user=outsider).exists()
+
+
+def _page_queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("page", ["room", "present", "summary", "ratings_csv"])
+def test_session_pages_query_count_does_not_grow_with_the_session(client, page):
+    from django.core.cache import cache
+
+    from .factories import MessageFactory, SessionWorld
+
+    counts = []
+    for reviewers, interactions in ((2, 1), (7, 5)):
+        world = SessionWorld(reviewers=reviewers, interactions=interactions).start()
+        for item in world.items:
+            MessageFactory(interaction=item.interaction)
+            MessageFactory(interaction=item.interaction)
+            for reviewer in world.reviewers:
+                world.score_all(reviewer, item, (1, 3, 2), comment="c")
+                world.submit(reviewer, item)
+        services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+        client.force_login(world.facilitator)
+        cache.clear()
+        counts.append(_page_queries(client, reverse(f"sessions:{page}", args=[world.session.pk])))
+
+    assert counts[0] == counts[1], counts

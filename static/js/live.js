@@ -149,6 +149,21 @@ export class LiveSession extends EventTarget {
     if (this.state === "online") this.#sendScore(key, entry);
   }
 
+  /** Forgets comments held for want of a rating on an interaction that can no longer be scored. */
+  dropHeld(item) {
+    let dropped = false;
+    for (const [key, entry] of this.outbox) {
+      if (entry.item === Number(item) && !this.#sendable(entry)) {
+        this.outbox.delete(key);
+        dropped = true;
+      }
+    }
+    if (dropped) {
+      this.#persist();
+      this.#emit("outbox");
+    }
+  }
+
   /** The pending change for one criterion, or undefined. */
   pendingScore(item, criterion) {
     return this.outbox.get(scoreKey(item, criterion));

@@ -430,8 +430,8 @@ function Room(rootElement) {
         note.textContent = "Scoring has not started yet.";
         note.dataset.kind = "";
       } else if (missing.length) {
-        const named = missing.length > 3 ? `${missing.slice(0, 2).join(", ")} and ${missing.length - 2} more` : missing.join(", ");
-        note.textContent = `Still to rate: ${named}`;
+        note.textContent =
+          missing.length > 3 ? `${missing.length} criteria still to rate.` : `Still to rate: ${missing.join(", ")}.`;
         note.title = missing.join(", ");
         note.dataset.kind = "missing";
       } else {
@@ -550,9 +550,11 @@ function Room(rootElement) {
         h(
           "p",
           { class: "muted" },
-          status === "draft"
-            ? "Reviewers can read the interactions now. Open scoring from the panel on the right when everyone is here."
-            : "Ratings stay hidden, from you too, until you reveal this interaction.",
+          !snap.me.is_facilitator
+            ? "You are observing: ratings stay hidden until the facilitator reveals this interaction."
+            : status === "draft"
+              ? "Reviewers can read the interactions now. Open scoring from the panel on the right when everyone is here."
+              : "Ratings stay hidden, from you too, until you reveal this interaction.",
         ),
         h("p", { class: "watch-count" }, h("strong", { text: String(item.submitted) }), ` of ${item.total} submitted`),
         h("span", { class: "progress-track", role: "presentation" }, bar),
@@ -1100,6 +1102,7 @@ function Room(rootElement) {
 
   live.addEventListener("snapshot", (event) => {
     snap = event.detail.snapshot;
+    for (const item of snap.items) if (item.revealed) live.dropHeld(item.id);
     renderAll();
   });
   live.addEventListener("outbox", () => {
@@ -1123,20 +1126,19 @@ function Room(rootElement) {
     },
   });
 
-  // Leaving with changes the server has not confirmed: they are kept on this device anyway,
-  // but say so.
-  window.addEventListener("beforeunload", (event) => {
+  // Leaving the page: a comment still waiting for its debounce goes to the outbox (and so to
+  // localStorage) rather than being lost.
+  window.addEventListener("pagehide", () => {
     for (const [key, timer] of commentTimers) {
       clearTimeout(timer);
       commentTimers.delete(key);
       const [itemId, criterionId] = key.split(":").map(Number);
       const ref = work.refs?.get(criterionId);
-      if (ref && work.itemId === itemId) {
+      if (ref && work.itemId === itemId && canEditScores()) {
         const shown = shownScore(itemId, criterionId);
         live.saveScore(itemId, criterionId, { value: shown.value, na: shown.na, comment: ref.comment.value });
       }
     }
-    if (live.unsaved && live.state !== "online") event.preventDefault();
   });
 
   this.start = () => {

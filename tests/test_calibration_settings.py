@@ -1,0 +1,72 @@
+"""Settings come from the environment; production settings pass Django's deploy checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "x9-" + "k3Jf8sLq2Zp0Wm4Yt7Rb1Nc6Hv5Gd" * 2,
+    "DJANGO_ALLOWED_HOSTS": "concord.example.com",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://concord.example.com",
+}
+
+
+def run_python(code: str, **env) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    environment.pop("DATABASE_URL", None)
+    environment.pop("REDIS_URL", None)
+    environment.update(env, DJANGO_SETTINGS_MODULE="calibration.settings")
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=environment, capture_output=True, text=True
+    )
+
+
+def test_check_deploy_is_clean_with_production_variables():
+    result = run_python(
+        "import django, sys; from django.core.management import call_command; django.setup(); "
+        "call_command('check', '--deploy', '--fail-level', 'WARNING')",
+        **PRODUCTION,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_debug_off_without_a_secret_key_refuses_to_start():
+    result = run_python(
+        "import django; django.setup()", DJANGO_DEBUG="false", DJANGO_ALLOWED_HOSTS="x"
+    )
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_database_and_channel_layer_follow_the_environment():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE']); "
+        "print(s.CHANNEL_LAYERS['default']['BACKEND']); "
+        "print(s.DATABASES['default']['CONN_MAX_AGE'])"
+    )
+
+    defaults = run_python(code).stdout.split()
+    configured = run_python(
+        code,
+        DATABASE_URL="postgres://u@127.0.0.1:5432/concord",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    ).stdout.split()
+
+    assert defaults == [
+        "django.db.backends.sqlite3",
+        "channels.layers.InMemoryChannelLayer",
+        "0",
+    ]
+    assert configured == [
+        "django.db.backends.postgresql",
+        "channels_redis.core.RedisChannelLayer",
+        "0",
+    ]
