@@ -86,7 +86,7 @@ export class LiveSession extends EventTarget {
 
     window.addEventListener("online", () => this.#wakeUp());
     window.addEventListener("offline", () => {
-      if (this.state === "online") this.#dead("The browser reports no network.");
+      if (this.state === "online") this.#dead();
     });
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") this.#wakeUp();
