@@ -20,7 +20,7 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml requirements.lock
 install: $(VENV)/.installed
 
 migrate: install
-	$(PY) manage.py migrate --noinput
+	$(PY) manage.py migrate --noinput -v 0
 
 demo: migrate
 	$(PY) manage.py seed_demo

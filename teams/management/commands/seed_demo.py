@@ -7,6 +7,7 @@ half-made team behind.
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ from interactions.importing import import_interactions
 from interactions.models import Interaction
 from scorecards.importing import import_scorecards
 from scorecards.models import Criterion
+from sessions import services as session_services
+from sessions.models import Score
 from teams.models import Membership, Role, Team
 
 TEAM_NAME = "Northwind Support"
@@ -84,6 +87,8 @@ class Command(BaseCommand):
             team=team, data=read_bytes(SCORECARD_FILE), fmt="json", user=users[FACILITATOR]
         )
         import_interactions(team=team, data=read_bytes(INTERACTIONS_FILE), fmt="json")
+        _past_session(team, users)
+        _weekly_template(team, users)
         return team, kept
 
     def _summary(self, team: Team) -> None:
@@ -105,6 +110,94 @@ class Command(BaseCommand):
             f"{criteria.values('group').distinct().count()} groups)"
         )
         self.stdout.write(f"  Interactions: {sum(channels.values())} ({by_channel})")
+
+
+# A closed session, so the summary and reports have something to show on the first visit.
+# Each reviewer leans a little differently: Tom is lenient, Aisha harsh, María is the QA lead.
+LEANINGS = {"rahul": 0, "maria": 0, "tom": 1, "aisha": -1}
+PAST_SESSION_NOTES = {
+    "Correct information given": "Quoting a policy that does not exist fails, even if polite.",
+    "Verified identity before account changes": (
+        "Any change to the login email needs the code first; no exceptions for angry customers."
+    ),
+}
+
+
+def _demo_value(criterion, base_index: int, leaning: int, rng: random.Random):
+    values = criterion.scale.values
+    if criterion.scale.kind == "binary":
+        return 1 if (base_index + leaning + rng.choice([0, 0, 1])) % 3 else 0
+    index = min(max(base_index + leaning + rng.choice([-1, 0, 0, 1]), 0), len(values) - 1)
+    return sorted(values)[index]
+
+
+def _past_session(team: Team, users: dict) -> None:
+    scorecard = team.scorecards.get()
+    interactions = list(
+        Interaction.objects.filter(team=team, channel="email").order_by("occurred_at")[:2]
+    )
+    reviewers = [users[name] for name in LEANINGS]
+    session = session_services.session_create(
+        team=team,
+        facilitator=users[FACILITATOR],
+        title="Calibration · email · first week of October",
+        scorecard_version=scorecard.versions.get(),
+        interactions=interactions,
+        reviewers=reviewers,
+        options=session_services.SessionOptions(baseline_user_id=users["maria"].pk),
+    )
+    session_services.session_start(session_id=session.pk, actor=users[FACILITATOR])
+    criteria = list(session.criteria.order_by("position"))
+    rng = random.Random(2026)
+    for item in session.items.order_by("position"):
+        for name, leaning in LEANINGS.items():
+            for position, criterion in enumerate(criteria):
+                base = (position + item.position) % len(criterion.scale.values)
+                session_services.score_save(
+                    session_id=session.pk,
+                    user=users[name],
+                    item_id=item.pk,
+                    criterion_id=criterion.pk,
+                    value=_demo_value(criterion, base, leaning, rng),
+                )
+            session_services.submission_create(
+                session_id=session.pk, user=users[name], item_id=item.pk
+            )
+    session_services.session_reveal(session_id=session.pk, actor=users[FACILITATOR])
+    # The group mostly agreed with the QA lead: her blind ratings become the consensus.
+    lead_scores = Score.objects.filter(item__session=session, participant__user=users["maria"])
+    for score in lead_scores.order_by("item__position", "criterion__position"):
+        note = PAST_SESSION_NOTES.get(score.criterion.name) if score.item.position == 0 else ""
+        session_services.consensus_save(
+            session_id=session.pk,
+            actor=users[FACILITATOR],
+            item_id=score.item_id,
+            criterion_id=score.criterion_id,
+            value=score.value,
+            is_na=score.is_na,
+            note=note or "",
+        )
+    session_services.action_item_add(
+        session_id=session.pk,
+        actor=users[FACILITATOR],
+        text="Add a worked example of identity verification to the guidance",
+        owner_id=users["maria"].pk,
+    )
+    session_services.session_close(session_id=session.pk, actor=users[FACILITATOR])
+
+
+def _weekly_template(team: Team, users: dict) -> None:
+    session_services.session_template_create(
+        team=team,
+        creator=users[FACILITATOR],
+        name="Weekly calibration",
+        scorecard=team.scorecards.get(),
+        reviewers=[users[name] for name in LEANINGS],
+        channel_rotation=["phone", "chat", "expert_session", "email"],
+        sample_size=2,
+        baseline=users["maria"],
+        timer_minutes=20,
+    )
 
 
 def _get_or_create_user(person: DemoUser):
