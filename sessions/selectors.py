@@ -528,6 +528,43 @@ def ratings_table(*, session: CalibrationSession, user) -> list[dict]:
     return rows
 
 
+def _criteria_agreement(report: dict | None, criteria: list) -> list[dict]:
+    """The report's per-criterion agreement joined to the criteria, in scorecard order."""
+    figures = (report or {}).get("criteria", {})
+    rows = []
+    for criterion in criteria:
+        block = figures.get(str(criterion.pk))
+        if block is None:
+            continue
+        descriptives = block.get("descriptives") or {}
+        alpha = block.get("alpha") or {}
+        rows.append(
+            {
+                "criterion": criterion,
+                "level": alpha.get("level") or (block.get("spec") or {}).get("level"),
+                "alpha": alpha,
+                "exact_agreement": descriptives.get("exact_agreement"),
+                "mean_disagreement": block.get("mean_disagreement"),
+                "n_ratings": descriptives.get("n_ratings"),
+            }
+        )
+    return rows
+
+
+def _critical_agreement(report: dict | None, criteria: list) -> dict | None:
+    """Pass/fail agreement on the critical criteria, with their names; None without any."""
+    critical = (report or {}).get("critical") or {}
+    ids = set(critical.get("criteria") or [])
+    if not ids:
+        return None
+    return {
+        "names": [criterion.name for criterion in criteria if str(criterion.pk) in ids],
+        "agreement": critical.get("agreement"),
+        "alpha": critical.get("alpha"),
+        "reason": critical.get("reason"),
+    }
+
+
 def session_summary(*, session: CalibrationSession, user) -> dict:
     """What the summary page shows: outcome per criterion, notes, actions, reviewers' figures."""
     from reports.selectors import session_report
@@ -590,6 +627,8 @@ def session_summary(*, session: CalibrationSession, user) -> dict:
         ),
         "report": report,
         "reviewers": reviewers,
+        "criteria_agreement": _criteria_agreement(report, criteria),
+        "critical_agreement": _critical_agreement(report, criteria),
         "transitions": list(session_transitions(session=session)),
         "items": items,
         "criteria": criteria,

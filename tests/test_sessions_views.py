@@ -581,3 +581,79 @@ def test_session_pages_query_count_does_not_grow_with_the_session(client, page):
         counts.append(_page_queries(client, reverse(f"sessions:{page}", args=[world.session.pk])))
 
     assert counts[0] == counts[1], counts
+
+
+# --- agreement figures on the summary ------------------------------------------------------
+
+
+def _table_rows(page: str, testid: str) -> list[str]:
+    table = page.split(f'data-testid="{testid}"', 1)[1].split("</table>", 1)[0]
+    return table.split("<tr")[1:]
+
+
+def _row_for(rows: list[str], name: str) -> str:
+    return next(row for row in rows if name in row)
+
+
+def test_summary_shows_agreement_by_criterion_and_reviewers_against_consensus_and_baseline(
+    client,
+):
+    from .factories import SessionWorld
+
+    world = SessionWorld(reviewers=3, interactions=2)
+    baseline, steady, lenient = world.reviewers
+    CalibrationSession.objects.filter(pk=world.session.pk).update(baseline=baseline)
+    world.start()
+    first, second = world.items
+    # (Verified identity, Empathy 1-5, Resolution Missed/Partly/Fully) per reviewer and item:
+    # identity never varies (alpha undefined), Resolution agrees and varies (reliable),
+    # Empathy is all over the place; the third reviewer rates Empathy high everywhere.
+    ratings = {
+        baseline: {first: (1, 5, 2), second: (1, 1, 0)},
+        steady: {first: (1, 1, 2), second: (1, 5, 0)},
+        lenient: {first: (1, 5, 2), second: (1, 5, 0)},
+    }
+    for user, per_item in ratings.items():
+        for item, values in per_item.items():
+            world.score_all(user, item, values)
+            world.submit(user, item)
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+    agreed = {first: (1, 3, 2), second: (1, 3, 0)}
+    for item, values in agreed.items():
+        for criterion, value in zip(world.criteria, values, strict=True):
+            services.consensus_save(
+                session_id=world.session.pk,
+                actor=world.facilitator,
+                item_id=item.pk,
+                criterion_id=criterion.pk,
+                value=value,
+            )
+    services.session_close(session_id=world.session.pk, actor=world.facilitator)
+    client.force_login(world.facilitator)
+
+    response = client.get(reverse("sessions:summary", args=[world.session.pk]))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Agreement by criterion" in page
+    criteria_rows = _table_rows(page, "criteria-agreement")
+    assert len(criteria_rows) == 1 + 3  # header and one row per criterion
+    resolution = _row_for(criteria_rows, "Resolution")
+    assert "1.00" in resolution
+    assert "Reliable" in resolution
+    assert "Not yet calibrated" in _row_for(criteria_rows, "Empathy")
+    identity = _row_for(criteria_rows, "Verified identity")
+    assert "All reviewers gave the same answer everywhere" in identity
+    assert "100%" in identity  # exact agreement
+    assert "Against the consensus" in page
+    assert "Against the baseline" in page
+    reviewer_rows = _table_rows(page, "reviewer-table")
+    assert "The baseline itself" in _row_for(reviewer_rows, "Rev0")
+    # Empathy is 1 of 6 magnitude comparisons, each scale-range 4: against the consensus (3)
+    # the steady reviewer is 2 points off twice, against the baseline 4 points off twice.
+    steady_row = _row_for(reviewer_rows, "Rev1")
+    assert steady_row.count("0.0%") == 2  # no bias against either reference
+    assert "16.7%" in steady_row and "33.3%" in steady_row  # mean absolute deviation
+    lenient_row = _row_for(reviewer_rows, "Rev2")
+    assert lenient_row.count("+16.7%") == 2
+    assert lenient_row.count("lenient") == 2

@@ -841,3 +841,141 @@ export function fill(element, ...children) {
   append(element, children);
   return element;
 }
+
+// --- agreement figures: Krippendorff's alpha with its interval and reading -----------------
+
+// Krippendorff (2004), Content Analysis, 2nd ed., p. 241.
+const ALPHA_RELIABLE = 0.8;
+const ALPHA_TENTATIVE = 0.667;
+
+export const ALPHA_HELP = [
+  "Krippendorff's alpha measures how far reviewers agree beyond what chance alone would give: " +
+    "1 is perfect agreement, 0 is no better than chance, and below 0 means reviewers disagree systematically.",
+  "It copes with missing ratings (N/A counts as missing), and the 95% confidence interval shows how much " +
+    "the figure could move with other interactions: few interactions give a wide interval.",
+];
+export const ALPHA_THRESHOLDS =
+  "≥ 0.800 reliable · 0.667 to 0.800 tentative: draw only tentative conclusions · below 0.667 not yet calibrated. " +
+  "Thresholds from Krippendorff (2004), Content Analysis, 2nd ed., p. 241.";
+
+const LEVEL_NAMES = {
+  nominal: "Nominal criteria (pass/fail, unordered labels)",
+  ordinal: "Ordinal criteria (points, ordered labels)",
+  interval: "Interval criteria",
+  ratio: "Ratio criteria",
+};
+
+function verdictOf(value) {
+  if (value >= ALPHA_RELIABLE) return "reliable";
+  return value >= ALPHA_TENTATIVE ? "tentative" : "not_calibrated";
+}
+
+function minus(text) {
+  if (Number(text) === 0) return text.replace("-", "");
+  return text.startsWith("-") ? `−${text.slice(1)}` : text;
+}
+
+/**
+ * An alpha in two decimals ("0.62", "−0.21"). When two decimals would put the figure on the
+ * other side of a threshold than its verdict (0.7996 is tentative, "0.80" reads reliable),
+ * three decimals rounded down keep the number and the reading consistent ("0.799").
+ */
+export function formatAlpha(value, verdict = null) {
+  if (value === null || value === undefined || Number.isNaN(Number(value))) return "";
+  let text = Number(value).toFixed(2);
+  if (verdict && verdict !== "undefined" && verdictOf(Number(text)) !== verdict) {
+    text = (Math.floor(Number(value) * 1000) / 1000).toFixed(3);
+  }
+  return minus(text);
+}
+
+/** "0.41–0.80", or "−0.25 to 0.06" when a dash would read as a minus sign. */
+export function formatInterval(ci) {
+  if (!Array.isArray(ci) || ci.length !== 2 || ci.some((v) => v === null || v === undefined)) return "";
+  const [low, high] = ci.map((v) => formatAlpha(v));
+  return ci[0] < 0 ? `${low} to ${high}` : `${low}–${high}`;
+}
+
+export function alphaDefined(block) {
+  return Boolean(block) && block.alpha !== null && block.alpha !== undefined;
+}
+
+/** "α = 0.62 (95% CI 0.41–0.80) · Not yet calibrated", or the reason in words when undefined. */
+export function alphaText(block) {
+  if (!block) return "";
+  if (!alphaDefined(block)) return block.reading || block.reason || "Alpha is undefined.";
+  const ci = formatInterval(block.ci);
+  return `α = ${formatAlpha(block.alpha, block.verdict)}${ci ? ` (95% CI ${ci})` : ""} · ${block.reading}`;
+}
+
+/** The figure's parts as nodes (value, interval, reading), for lines and badges. */
+function alphaParts(block) {
+  if (!alphaDefined(block)) {
+    return [h("span", { class: "alpha-reading", text: block?.reading || block?.reason || "Alpha is undefined." })];
+  }
+  const ci = formatInterval(block.ci);
+  return [
+    h("span", { class: "alpha-value", text: `α = ${formatAlpha(block.alpha, block.verdict)}` }),
+    ci ? h("span", { class: "alpha-ci", text: ` (95% CI ${ci})` }) : null,
+    h("span", { class: "alpha-sep", "aria-hidden": "true", text: " · " }),
+    h("span", { class: "alpha-reading", text: block.reading }),
+  ];
+}
+
+/** A small outlined badge: the criterion's alpha across the session's revealed interactions. */
+export function criterionAlphaBadge(block, { revealedCount = null } = {}) {
+  if (!block) return null;
+  const verdict = block.verdict || "undefined";
+  return h(
+    "span",
+    {
+      class: `alpha-badge alpha-${verdict}`,
+      "data-testid": "criterion-alpha",
+      dataset: { verdict },
+      title: criterionAlphaTitle(block, revealedCount),
+    },
+    h("span", { class: "alpha-dot", "aria-hidden": "true" }),
+    h("span", { class: "alpha-scope", text: "Session " }),
+    alphaParts(block),
+  );
+}
+
+/** Title text of a criterion's alpha: what it is computed over. */
+export function criterionAlphaTitle(block, revealedCount = null) {
+  const over =
+    revealedCount === null
+      ? "the revealed interactions of this session"
+      : `the ${revealedCount} revealed ${revealedCount === 1 ? "interaction" : "interactions"} of this session`;
+  return `Krippendorff's alpha for this criterion across ${over}: each interaction is a unit, each reviewer a rater (${block.level} level).`;
+}
+
+/** The "What is α?" disclosure (built once per view so it stays open across updates). */
+export function alphaHelp() {
+  return h(
+    "details",
+    { class: "alpha-help" },
+    h("summary", {}, "What is α?"),
+    h(
+      "div",
+      { class: "alpha-help-body" },
+      h("p", { text: ALPHA_HELP.join(" ") }),
+      h("p", { class: "alpha-thresholds", text: ALPHA_THRESHOLDS }),
+    ),
+  );
+}
+
+/** Fills a line element with "Agreement  α = … (95% CI …) · reading", coloured by verdict. */
+export function fillAlphaLine(element, block, { label = "Agreement", title = "" } = {}) {
+  const verdict = block?.verdict || "undefined";
+  element.className = `alpha-line alpha-${verdict}`;
+  element.dataset.verdict = verdict;
+  if (title) element.title = title;
+  else element.removeAttribute("title");
+  fill(element, h("span", { class: "alpha-label", text: label }), " ", ...alphaParts(block));
+  return element;
+}
+
+/** "Nominal criteria (pass/fail, unordered labels)" for a measurement level. */
+export function levelName(level) {
+  return LEVEL_NAMES[level] || `${String(level).charAt(0).toUpperCase()}${String(level).slice(1)} criteria`;
+}

@@ -6,9 +6,13 @@
 import {
   ConsensusBlock,
   LiveSession,
+  alphaDefined,
   bindConnectionPill,
+  criterionAlphaTitle,
   distributionChart,
   fill,
+  formatAlpha,
+  formatInterval,
   h,
   levelPill,
   ratingLabel,
@@ -128,6 +132,7 @@ function present(rootElement) {
       title: h("h2", { class: "present-criterion" }),
       flags: h("div", { class: "rank-flags present-flags" }),
       desc: h("p", { class: "present-desc" }),
+      alpha: h("div", { class: "present-alpha", "data-testid": "criterion-alpha", hidden: true }),
       left: h("div", { class: "present-dist" }),
       right: h("div", { class: "present-people" }),
       consensus: h("div", { class: "present-consensus" }),
@@ -135,10 +140,7 @@ function present(rootElement) {
     slide.card = h(
       "article",
       { class: "present-card", "data-testid": "present-slide" },
-      slide.kicker,
-      slide.title,
-      slide.flags,
-      slide.desc,
+      h("div", { class: "present-head" }, h("div", { class: "present-head-main" }, slide.kicker, slide.title, slide.flags, slide.desc), slide.alpha),
       h("div", { class: "present-grid" }, slide.left, slide.right),
       slide.consensus,
     );
@@ -152,6 +154,36 @@ function present(rootElement) {
       !row.critical_flip && criterion.critical ? h("span", { class: "badge badge-danger", text: "Critical" }) : null,
       levelPill(row.level, row.disagreement),
     ];
+  }
+
+  /** The criterion's alpha across the revealed interactions, large enough for a shared screen. */
+  function fillAlpha(criterion) {
+    const block = snap.agreement?.criteria?.[String(criterion.id)];
+    const box = slots.alpha;
+    box.hidden = !block;
+    if (!block) return;
+    const verdict = block.verdict || "undefined";
+    const revealed = snap.items.filter((item) => item.revealed).length;
+    box.className = `present-alpha alpha-${verdict}`;
+    box.dataset.verdict = verdict;
+    box.title = criterionAlphaTitle(block, revealed);
+    const scope = `Agreement on this criterion across ${revealed} revealed ${revealed === 1 ? "interaction" : "interactions"}`;
+    if (!alphaDefined(block)) {
+      fill(
+        box,
+        h("span", { class: "present-alpha-scope", text: scope }),
+        h("span", { class: "present-alpha-reason", text: block.reading }),
+      );
+      return;
+    }
+    const ci = formatInterval(block.ci);
+    fill(
+      box,
+      h("span", { class: "present-alpha-scope", text: scope }),
+      h("span", { class: "present-alpha-value", text: `α = ${formatAlpha(block.alpha, block.verdict)}` }),
+      ci ? h("span", { class: "present-alpha-ci", text: `95% CI ${ci}` }) : null,
+      h("span", { class: "present-alpha-reading", text: block.reading }),
+    );
   }
 
   function fillItem(row, criterion) {
@@ -169,6 +201,7 @@ function present(rootElement) {
     );
     slots.desc.textContent = criterion.description || "";
     slots.desc.hidden = !criterion.description;
+    fillAlpha(criterion);
     fill(slots.left, h("h3", { class: "present-sub", text: "Answers" }), distributionChart(criterion, row.distribution || {}, { large: true }));
     const item = itemById(scope);
     fill(
@@ -205,6 +238,7 @@ function present(rootElement) {
     );
     slots.desc.textContent = criterion.description || "";
     slots.desc.hidden = !criterion.description;
+    fillAlpha(criterion);
     const perItem = h("ul", { class: "present-items" });
     for (const item of revealedItems) {
       const revealed = snap.revealed[String(item.id)];

@@ -6,10 +6,14 @@
 import {
   ConsensusBlock,
   LiveSession,
+  alphaHelp,
   bindConnectionPill,
+  criterionAlphaBadge,
   currentRating,
   distributionChart,
+  fillAlphaLine,
   h,
+  levelName,
   levelPill,
   ratingLabel,
   readJsonScript,
@@ -84,6 +88,10 @@ function Room(rootElement) {
     return live.mergedScore(itemId, criterionId, snap.my_scores?.[String(itemId)]?.[String(criterionId)]);
   }
   const isRated = (score) => score.na || (score.value !== null && score.value !== undefined);
+  // Agreement figures (Krippendorff's alpha), present once something is revealed.
+  const itemAlpha = (id) => snap.agreement?.interactions?.[String(id)] || null;
+  const criterionAlpha = (id) => snap.agreement?.criteria?.[String(id)] || null;
+  const revealedCount = () => snap.items.filter((item) => item.revealed).length;
 
   function changed(region, data) {
     const signature = JSON.stringify(data);
@@ -586,6 +594,8 @@ function Room(rootElement) {
     const ranking = h("ol", { class: "ranking", "data-testid": "ranking", dataset: { itemId: item.id } });
     const excluded = h("p", { class: "excluded", "data-testid": "excluded", hidden: true });
     const summary = h("p", { class: "muted reveal-sub" });
+    const agreement = h("p", { class: "alpha-line", "data-testid": "agreement" });
+    const agreementBar = h("div", { class: "alpha-bar", hidden: true }, agreement, alphaHelp());
     els.work.replaceChildren(
       h(
         "div",
@@ -598,9 +608,12 @@ function Room(rootElement) {
         ),
         summary,
         excluded,
+        agreementBar,
         ranking,
       ),
     );
+    work.agreement = agreement;
+    work.agreementBar = agreementBar;
     work.rows = new Map();
     work.ranking = ranking;
     work.excluded = excluded;
@@ -622,6 +635,14 @@ function Room(rootElement) {
       (item.policy === "include_drafts" ? " Drafts of reviewers who had not submitted are included." : "");
     work.excluded.hidden = !item.excluded.length;
     work.excluded.textContent = item.excluded.length ? `Excluded (not submitted): ${item.excluded.join(", ")}` : "";
+    const alpha = itemAlpha(item.id);
+    work.agreementBar.hidden = !alpha;
+    if (alpha) {
+      const units = alpha.n_units === 1 ? "criterion is" : `${alpha.n_units} criteria are`;
+      fillAlphaLine(work.agreement, alpha, {
+        title: `Krippendorff's alpha for ${itemName(item.id)}: its ${units} the units, the reviewers the raters (${alpha.level} level).`,
+      });
+    }
     const order = [];
     revealed.ranking.forEach((row, index) => {
       const criterion = criterionById(row.criterion);
@@ -678,6 +699,7 @@ function Room(rootElement) {
               : null,
           levelPill(row.level, row.disagreement),
           h("span", { class: "muted rank-n", text: `${row.n} ${row.n === 1 ? "rating" : "ratings"}` }),
+          criterionAlphaBadge(criterionAlpha(criterion.id), { revealedCount: revealedCount() }),
         ),
       ),
     );
@@ -760,7 +782,7 @@ function Room(rootElement) {
 
   function renderAllView() {
     const revealedItems = snap.items.filter((item) => item.revealed);
-    const data = { r: snap.session_ranking, rev: snap.revealed, rule: snap.rule };
+    const data = { r: snap.session_ranking, rev: snap.revealed, rule: snap.rule, ag: snap.agreement };
     if (!changed("all", data)) return;
     const list = h("ol", { class: "ranking ranking-session", "data-testid": "session-ranking" });
     snap.session_ranking.forEach((row, index) => {
@@ -810,6 +832,7 @@ function Room(rootElement) {
                   : null,
                 levelPill(row.level, row.disagreement),
                 h("span", { class: "muted rank-n", text: "mean over revealed interactions" }),
+                criterionAlphaBadge(criterionAlpha(criterion.id), { revealedCount: revealedItems.length }),
               ),
             ),
           ),
@@ -829,8 +852,36 @@ function Room(rootElement) {
           `Criteria ranked by mean disagreement over ${revealedItems.length} revealed ${revealedItems.length === 1 ? "interaction" : "interactions"}.` +
             (pending ? ` ${pending} not revealed yet.` : ""),
         ),
+        sessionAgreement(revealedItems.length),
         list,
       ),
+    );
+  }
+
+  /** The session's alpha per measurement level, above the session ranking. */
+  function sessionAgreement(revealed) {
+    const levels = Object.entries(snap.agreement?.session || {});
+    if (!levels.length) return null;
+    const over = `${revealed} revealed ${revealed === 1 ? "interaction" : "interactions"}`;
+    return h(
+      "div",
+      { class: "alpha-bar alpha-session", "data-testid": "session-agreement" },
+      h("h3", { class: "alpha-heading", text: "Agreement across the session" }),
+      h(
+        "ul",
+        { class: "alpha-levels" },
+        levels.map(([level, block]) =>
+          h(
+            "li",
+            {},
+            fillAlphaLine(h("span"), block, {
+              label: levelName(level),
+              title: `Krippendorff's alpha over every ${level} criterion of the ${over}: each interaction × criterion is a unit, each reviewer a rater.`,
+            }),
+          ),
+        ),
+      ),
+      alphaHelp(),
     );
   }
 
