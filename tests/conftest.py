@@ -23,6 +23,9 @@ def _isolated_channel_layer(settings):
 @pytest.fixture(scope="session")
 def live_server_url(django_db_setup, django_db_blocker):
     """A real daphne server (HTTP and websockets) in a child process, on a free port."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import SyncToAsync
     from channels.testing.live import make_application
     from daphne.testing import DaphneProcess
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
@@ -37,6 +40,9 @@ def live_server_url(django_db_setup, django_db_blocker):
         # The child is forked with the test database already in settings; it must not share
         # the parent's open database socket, so close it before forking.
         connections.close_all()
+        # Nor may it inherit asgiref's thread-sensitive executor once the asyncio tests used it:
+        # its worker thread does not survive the fork, so every consumer database call would hang.
+        SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
         process = DaphneProcess(
             "127.0.0.1", partial(make_application, static_wrapper=ASGIStaticFilesHandler)
         )
