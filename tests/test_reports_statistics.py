@@ -552,3 +552,22 @@ def test_session_accepts_int_ids_and_reference_formats():
     assert results[0] == results[1] == results[2]
     assert list(results[0]["interactions"]) == ["11", "12", "13"]
     assert results[0]["reviewers"]["bob"]["consensus"]["exact_match_score"] == 0.75
+
+
+def test_numeric_points_report_interval_alpha_beside_ordinal():
+    ratings = pd.DataFrame(
+        [
+            {"interaction": i, "criterion": "tone", "reviewer": r, "value": v, "kind": "blind"}
+            for i, row in enumerate([[1, 2, 1], [4, 5, 4], [3, 3, 2], [5, 5, 5]])
+            for r, v in enumerate(row)
+        ]
+    )
+    specs = {"tone": CriterionSpec(level="ordinal", scale_kind="numeric", scale_min=1, scale_max=5)}
+
+    result = session_statistics(ratings, specs, n_resamples=50)
+
+    criterion = result["criteria"]["tone"]
+    assert criterion["alpha"]["level"] == "ordinal"
+    assert criterion["alpha_interval"]["level"] == "interval"
+    assert criterion["alpha_interval"]["alpha"] != criterion["alpha"]["alpha"]
+    assert set(result["session"]["alpha"]) == {"ordinal", "interval"}

@@ -304,6 +304,10 @@ def _criteria(ss: _Session, st: dict, dis: np.ndarray) -> dict:
                 "ordered": spec.has_magnitude,
             },
             "alpha": ss.alpha_block(col.T, spec.level, f"criterion:{cid}"),
+            # Numeric points are ordinal by default; interval alpha is reported beside it.
+            "alpha_interval": ss.alpha_block(col.T, "interval", f"criterion:{cid}:interval")
+            if spec.scale_kind == "numeric" and spec.level == "ordinal"
+            else None,
             "descriptives": {
                 k: _r(v) if isinstance(v, float) else v for k, v in vars(desc).items()
             },
@@ -409,6 +413,16 @@ def session_statistics(
             for lv in ss.levels
         },
     }
+    numeric_ordinal = np.array(
+        [sp.scale_kind == "numeric" and sp.level == "ordinal" for sp in ss.specs], dtype=bool
+    )
+    if numeric_ordinal.any() and "interval" not in session["alpha"]:
+        # Interval alpha over the numeric-point criteria, reported beside their ordinal alpha.
+        session["alpha"]["interval"] = ss.alpha_block(
+            ss.pooled["interval"][:, numeric_ordinal, :].reshape(-1, n_r).T,
+            "interval",
+            "session:interval",
+        )
     return {
         "session": session,
         "interactions": _interactions(ss, cell),
