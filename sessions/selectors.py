@@ -543,6 +543,7 @@ def _criteria_agreement(report: dict | None, criteria: list) -> list[dict]:
                 "criterion": criterion,
                 "level": alpha.get("level") or (block.get("spec") or {}).get("level"),
                 "alpha": alpha,
+                "alpha_interval": block.get("alpha_interval"),
                 "exact_agreement": descriptives.get("exact_agreement"),
                 "mean_disagreement": block.get("mean_disagreement"),
                 "n_ratings": descriptives.get("n_ratings"),
