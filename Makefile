@@ -32,7 +32,7 @@ run: demo
 	@echo "    facilitator: fiona    reviewers: rahul, maria, tom, aisha    manager: megan"
 	@echo "    team admin (and Django admin at /admin/): admin"
 	@echo ""
-	$(BIN)/daphne -b $(HOST) -p $(PORT) calibration.asgi:application
+	$(BIN)/daphne -b $(HOST) -p $(PORT) --websocket-max-message-size 262144 calibration.asgi:application
 
 test: install
 	$(PY) -m pytest

@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from .views import LogoutClearingStorageView
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="sessions:list"), name="home"),
     path(
@@ -10,7 +12,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", LogoutClearingStorageView.as_view(), name="logout"),
     path("team/", include("teams.urls")),
     path("scorecards/", include("scorecards.urls")),
     path("interactions/", include("interactions.urls")),

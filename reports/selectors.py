@@ -41,6 +41,8 @@ def session_ratings_frame(*, session, viewer=None, revealed_only: bool = True) -
         scores = scores.filter(item__revealed_at__isnull=False)
     rows = []
     for score in scores:
+        if not score.is_rated:
+            continue  # a comment written before any rating is not a rating
         base = {
             "session": session.pk,
             "interaction": score.item_id,
@@ -120,6 +122,16 @@ def session_report_document(*, session, viewer=None, n_resamples: int = 1000) ->
     version = session.scorecard_version
     items = SessionInteraction.objects.filter(session=session).select_related("interaction")
     criteria = list(session.criteria.order_by("position", "id"))
+    by_id = _reviewer_labels(session, viewer)
+    labels = by_id
+    statistics = session_report(session=session, viewer=viewer, n_resamples=n_resamples)
+    if session.anonymous:
+        # Keyed by alias, not participant id: ids would link figures to named participants.
+        labels = {label: label for label in by_id.values()}
+        if statistics:
+            statistics["reviewers"] = {
+                by_id.get(key, key): figures for key, figures in statistics["reviewers"].items()
+            }
     return {
         "session": {
             "id": session.pk,
@@ -150,8 +162,8 @@ def session_report_document(*, session, viewer=None, n_resamples: int = 1000) ->
             }
             for criterion in criteria
         },
-        "reviewers": _reviewer_labels(session, viewer),
-        "statistics": session_report(session=session, viewer=viewer, n_resamples=n_resamples),
+        "reviewers": labels,
+        "statistics": statistics,
     }
 
 

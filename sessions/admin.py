@@ -14,6 +14,7 @@ from .models import (
 )
 
 HIDDEN = "hidden until the reveal"
+BLIND_FIELDS = {"value", "is_na", "comment", "client_ts"}
 
 
 class SessionInteractionInline(admin.TabularInline):
@@ -67,6 +68,12 @@ class ScoreAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Filtering by value or comment from the URL would reveal blind ratings by elimination.
+        if lookup.split("__")[0] in BLIND_FIELDS:
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     @admin.display(description="value")
     def shown_value(self, obj):

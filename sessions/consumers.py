@@ -14,6 +14,7 @@ import logging
 from channels.db import aclose_old_connections, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.db import models
 
 from . import selectors, services
 from .models import CalibrationSession, Participant, UnsubmittedPolicy
@@ -86,7 +87,11 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _is_participant(self) -> bool:
-        return Participant.objects.filter(session_id=self.session_id, user=self.user).exists()
+        return Participant.objects.filter(
+            session_id=self.session_id,
+            user=self.user,
+            user__memberships__team=models.F("session__team"),
+        ).exists()
 
     # --- incoming frames ---------------------------------------------------------------
 
@@ -94,7 +99,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         raw = text_data if text_data is not None else bytes_data
         if raw is None:
             return
-        if len(raw) > settings.WEBSOCKET_MAX_MESSAGE_BYTES:
+        size = len(raw.encode()) if isinstance(raw, str) else len(raw)
+        if size > settings.WEBSOCKET_MAX_MESSAGE_BYTES:
             await self.send_error(None, "Message too large: the limit is 64 KiB.")
             return
         if bytes_data is not None:

@@ -188,14 +188,7 @@ def _round(value):
 
 
 def _level_of(result) -> str:
-    """Colour band for the page: agree, low, medium, high."""
-    if result is None or result.value is None or result.value == 0:
-        return "agree"
-    if result.value < 0.25:
-        return "low"
-    if result.value < 0.5:
-        return "medium"
-    return "high"
+    return _level_from_value(None if result is None else result.value)
 
 
 def rank_session(criteria: list, per_item_rankings: list[list[dict]]) -> list[dict]:
@@ -236,6 +229,7 @@ def rank_session(criteria: list, per_item_rankings: list[list[dict]]) -> list[di
 
 
 def _level_from_value(value) -> str:
+    """Colour band for the page: agree, low, medium, high."""
     if value is None or value == 0:
         return "agree"
     if value < 0.25:
@@ -321,10 +315,12 @@ def session_snapshot(*, session: CalibrationSession, user) -> dict:
                 "comment": score.comment,
                 "ts": score.client_ts,
             }
-        if score.included and score.item_id in revealed_ids:
+        if score.included and score.is_rated and score.item_id in revealed_ids:
             participant = by_pk[score.participant_id]
             entry = {
-                "participant": participant.pk,
+                # In an anonymous session the alias is the key: a participant id would link
+                # the rating to the named presence list.
+                "participant": participant.alias if session.anonymous else participant.pk,
                 "label": _label(session, participant, user.pk),
                 "value": score.value,
                 "na": score.is_na,
@@ -360,16 +356,18 @@ def session_snapshot(*, session: CalibrationSession, user) -> dict:
     rankings = []
     for item in items:
         submitted = submitted_by_item.get(item.pk, set()) & scorer_ids
+        # Someone who joined after this interaction was revealed never had it to score.
+        expected = [p for p in scorers if not item.is_revealed or p.joined_at <= item.revealed_at]
         excluded = []
         if item.is_revealed and item.unsubmitted_policy == "exclude":
-            excluded = [_label(session, p, user.pk) for p in scorers if p.pk not in submitted]
+            excluded = [_label(session, p, user.pk) for p in expected if p.pk not in submitted]
         item_payloads.append(
             {
                 "id": item.pk,
                 "position": item.position,
                 "revealed": item.is_revealed,
                 "submitted": len(submitted),
-                "total": len(scorers),
+                "total": len(expected),
                 "excluded": excluded,
                 "policy": item.unsubmitted_policy,
             }

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from interactions.models import Interaction
+from interactions.models import Channel, Interaction
 from scorecards.models import Criterion, ScorecardVersion
 from scorecards.services import scorecard_version_lock
 from teams.models import Membership
@@ -91,7 +91,10 @@ def _locked_session(session_id: int) -> CalibrationSession:
 
 
 def _participant(session: CalibrationSession, user) -> Participant:
-    participant = Participant.objects.filter(session=session, user=user).first()
+    # Someone removed from the team loses the session with it.
+    participant = Participant.objects.filter(
+        session=session, user=user, user__memberships__team_id=session.team_id
+    ).first()
     if participant is None:
         raise SessionPermissionError("You are not a participant of this session.")
     return participant
@@ -206,7 +209,37 @@ def session_create(
     options: SessionOptions | None = None,
     template: SessionTemplate | None = None,
 ) -> CalibrationSession:
-    options = options or SessionOptions()
+    if scorecard_version.scorecard.team_id != team.pk:
+        raise SessionError("That scorecard belongs to another team.")
+    with transaction.atomic():
+        # Lock the version first: a used version is frozen, so the criteria read below are
+        # the ones the session keeps (an edit in between starts a new version instead).
+        scorecard_version_lock(version=scorecard_version)
+        return _session_create(
+            team=team,
+            facilitator=facilitator,
+            title=title,
+            scorecard_version=scorecard_version,
+            interactions=interactions,
+            reviewers=reviewers,
+            criteria=criteria,
+            options=options or SessionOptions(),
+            template=template,
+        )
+
+
+def _session_create(
+    *,
+    team,
+    facilitator,
+    title,
+    scorecard_version,
+    interactions,
+    reviewers,
+    criteria,
+    options,
+    template,
+) -> CalibrationSession:
     title = (title or "").strip()
     if not title:
         raise SessionError("Give the session a title.")
@@ -281,8 +314,6 @@ def session_create(
                 for user in reviewers
             ]
         )
-        # A version used by a session is frozen: editing the scorecard starts a new version.
-        scorecard_version_lock(version=scorecard_version)
         _record_transition(session, "", SessionStatus.DRAFT, facilitator, "Created")
     return session
 
@@ -428,9 +459,8 @@ def score_save(
     if isinstance(client_ts, bool) or not isinstance(client_ts, int) or client_ts < 0:
         raise SessionError("Invalid change timestamp.")
     with transaction.atomic():
-        session = CalibrationSession.objects.filter(pk=session_id).first()
-        if session is None:
-            raise SessionNotFound("This session does not exist.")
+        # Same row lock as the reveal: a save in flight lands before it or is refused after.
+        session = _locked_session(session_id)
         participant = _participant(session, user)
         if not participant_can_score(session, participant):
             raise SessionPermissionError("You are facilitating this session, not scoring it.")
@@ -443,8 +473,11 @@ def score_save(
                 "The scores of this interaction are revealed: change your rating as a revision."
             )
         criterion = _criterion(session, criterion_id)
-        code = _checked_rating(criterion, value, is_na)
         text = _clean_comment(comment)
+        if value in (None, "") and not is_na and text:
+            code = None  # a comment written before the rating is a draft too: keep it
+        else:
+            code = _checked_rating(criterion, value, is_na)
         score = (
             Score.objects.select_for_update()
             .filter(participant=participant, item=item, criterion=criterion)
@@ -479,9 +512,8 @@ def score_save(
 
 def submission_create(*, session_id: int, user, item_id) -> Submission:
     with transaction.atomic():
-        session = CalibrationSession.objects.filter(pk=session_id).first()
-        if session is None:
-            raise SessionNotFound("This session does not exist.")
+        # Same row lock as the reveal: a save in flight lands before it or is refused after.
+        session = _locked_session(session_id)
         participant = _participant(session, user)
         if not participant_can_score(session, participant):
             raise SessionPermissionError("You are facilitating this session, not scoring it.")
@@ -517,9 +549,8 @@ def revision_create(
 ) -> Revision:
     """A reviewer changes their mind after the discussion; the blind rating stays as it was."""
     with transaction.atomic():
-        session = CalibrationSession.objects.filter(pk=session_id).first()
-        if session is None:
-            raise SessionNotFound("This session does not exist.")
+        # Same row lock as the reveal: a save in flight lands before it or is refused after.
+        session = _locked_session(session_id)
         participant = _participant(session, user)
         if not participant_can_score(session, participant):
             raise SessionPermissionError("Only people who scored can revise a rating.")
@@ -529,12 +560,14 @@ def revision_create(
             raise SessionError("Revisions start after the reveal; until then just change it.")
         criterion = _criterion(session, criterion_id)
         code = _checked_rating(criterion, value, bool(is_na))
-        score, _ = Score.objects.get_or_create(
-            participant=participant,
-            item=item,
-            criterion=criterion,
-            defaults={"included": False},
-        )
+        score = Score.objects.filter(
+            participant=participant, item=item, criterion=criterion, included=True
+        ).first()
+        if score is None or not score.is_rated:
+            raise SessionError(
+                "You have no blind rating in the revealed results for this criterion, "
+                "so there is nothing to revise."
+            )
         revision = Revision.objects.create(
             score=score,
             value=code,
@@ -727,6 +760,29 @@ def session_template_create(
     return template
 
 
+def _sample_for_rotation(template: SessionTemplate, *, team, seed):
+    """The next channel in the rotation that still has uncalibrated interactions, and a sample.
+
+    A channel with nothing left is skipped rather than blocking the series on it forever.
+    """
+    rotation = template.channel_rotation
+    if not rotation:
+        return None, interactions_sample(team=team, size=template.sample_size, seed=seed)
+    start = template.next_rotation_index % len(rotation)
+    order = rotation[start:] + rotation[:start]
+    for channel in order:
+        try:
+            return channel, interactions_sample(
+                team=team, size=template.sample_size, channel=channel, seed=seed
+            )
+        except SessionError:
+            continue
+    labels = ", ".join(Channel(channel).label for channel in order)
+    raise SessionError(
+        f"No uncalibrated interactions left in any channel of the rotation ({labels})."
+    )
+
+
 def session_create_from_template(*, template_id: int, team, facilitator, seed=None):
     """Creates the next session of a recurring series: next channel, fresh sample."""
     with transaction.atomic():
@@ -738,17 +794,14 @@ def session_create_from_template(*, template_id: int, team, facilitator, seed=No
         version = template.scorecard.versions.order_by("-number").first()
         if version is None:
             raise SessionError("The template's scorecard has no criteria yet.")
-        channel = template.next_channel
-        sample = interactions_sample(
-            team=team, size=template.sample_size, channel=channel, seed=seed
-        )
+        channel, sample = _sample_for_rotation(template, team=team, seed=seed)
         baseline_id = template.baseline_id
         reviewers = list(template.reviewers.all())
         session = session_create(
             team=team,
             facilitator=facilitator,
             title=f"{template.name} · {timezone.localdate():%d %b %Y}"
-            + (f" · {template.next_channel_label}" if channel else ""),
+            + (f" · {Channel(channel).label}" if channel else ""),
             scorecard_version=version,
             interactions=sample,
             reviewers=reviewers,
@@ -761,9 +814,8 @@ def session_create_from_template(*, template_id: int, team, facilitator, seed=No
             template=template,
         )
         if template.channel_rotation:
-            template.next_rotation_index = (template.next_rotation_index + 1) % len(
-                template.channel_rotation
-            )
+            used = template.channel_rotation.index(channel)
+            template.next_rotation_index = (used + 1) % len(template.channel_rotation)
             template.save(update_fields=["next_rotation_index"])
     return session
 

@@ -79,3 +79,24 @@ def test_an_error_message_never_repeats_a_rating():
 
     assert SECRET not in str(error.value)
     assert "9" in str(error.value)  # names the bad value the author sent, nobody else's
+
+
+def test_staff_cannot_filter_blind_scores_by_value_or_comment(client):
+    world = scored_world()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    by_value = client.get("/admin/calibration_sessions/score/?value=5")
+    by_comment = client.get(f"/admin/calibration_sessions/score/?comment__contains={SECRET}")
+
+    assert by_value.status_code == 400
+    assert by_comment.status_code == 400
+    assert world.session.pk  # the data exists; only the lookups are refused
+
+
+def test_logout_clears_the_browsers_stored_drafts(client):
+    world = scored_world()
+    client.force_login(world.reviewers[0])
+
+    response = client.post("/accounts/logout/")
+
+    assert response["Clear-Site-Data"] == '"storage"'

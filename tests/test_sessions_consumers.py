@@ -403,3 +403,24 @@ async def test_nudge_reaches_only_its_target():
     assert not [f for f in await drain(other) if f.get("type") == "nudge"]
     for communicator in (facilitator, target, other):
         await communicator.disconnect()
+
+
+async def test_someone_removed_from_the_team_cannot_connect():
+    world = await make_world()
+    await sync_to_async(lambda: world.team.memberships.filter(user=world.reviewers[0]).delete())()
+
+    _, connected, code = await connect(world.reviewers[0], world.session)
+
+    assert not connected
+    assert code == 4403
+
+
+async def test_the_size_limit_counts_bytes_not_characters():
+    world = await make_world()
+    communicator, _, _ = await connect(world.reviewers[0], world.session)
+
+    await communicator.send_to(text_data=json.dumps({"type": "ping", "pad": "é" * 40_000}))
+    frame = await receive_until(communicator, is_type("error"))
+
+    assert "too large" in frame["message"]
+    await communicator.disconnect()

@@ -174,3 +174,48 @@ def test_snapshot_of_a_large_session_stays_within_a_fixed_query_budget(
 
     with django_assert_max_num_queries(12):
         selectors.session_snapshot(session=world.session, user=world.reviewers[0])
+
+
+def test_anonymous_snapshot_does_not_link_ratings_to_named_participants():
+    world = scored_world(anonymous=True)
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+
+    snapshot = selectors.session_snapshot(session=world.session, user=world.facilitator)
+
+    participant_ids = {p["id"] for p in snapshot["participants"]}
+    for ratings in snapshot["revealed"][str(world.items[0].pk)]["ratings"].values():
+        for entry in ratings:
+            assert entry["participant"] not in participant_ids
+            assert entry["participant"].startswith("Reviewer ")
+
+
+def test_anonymous_report_is_keyed_by_alias():
+    from reports.selectors import session_report_document
+
+    world = scored_world(anonymous=True)
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+
+    document = session_report_document(session=world.session, viewer=world.facilitator)
+
+    assert set(document["statistics"]["reviewers"]) == {"Reviewer A", "Reviewer B"}
+    own_name = world.facilitator.get_full_name()
+    assert set(document["reviewers"]) - {own_name} <= {"Reviewer A", "Reviewer B", "Reviewer C"}
+    text = json.dumps(document)
+    for reviewer in world.reviewers:
+        assert reviewer.last_name not in text
+
+
+def test_a_late_joiner_is_not_counted_for_interactions_revealed_before_they_came():
+    world = scored_world()
+    services.session_reveal(
+        session_id=world.session.pk, actor=world.facilitator, item_id=world.items[0].pk
+    )
+    newcomer = UserFactory()
+    MembershipFactory(team=world.team, user=newcomer, role=Role.REVIEWER)
+    services.session_join(join_code=world.session.join_code, user=newcomer)
+
+    snapshot = selectors.session_snapshot(session=world.session, user=world.facilitator)
+
+    first, second = snapshot["items"]
+    assert (first["submitted"], first["total"]) == (2, 3)
+    assert second["total"] == 4

@@ -506,3 +506,114 @@ def test_reveal_query_count_does_not_grow_with_reviewers():
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
+
+
+def test_a_comment_written_before_the_rating_is_saved_as_an_unrated_draft():
+    world = SessionWorld().start()
+    reviewer = world.reviewers[0]
+
+    services.score_save(
+        session_id=world.session.pk,
+        user=reviewer,
+        item_id=world.items[0].pk,
+        criterion_id=world.numeric.pk,
+        value=None,
+        comment="Thinking about it",
+    )
+
+    score = Score.objects.get()
+    assert (score.value, score.is_na, score.comment) == (None, False, "Thinking about it")
+    with pytest.raises(services.SessionError, match=r"Missing: .*Empathy"):
+        world.submit(reviewer, world.items[0])
+
+
+def test_revision_needs_an_included_blind_rating():
+    world = SessionWorld().start()
+    late = world.reviewers[0]
+    world.score_all(late, world.items[0], (1, 3, 2))  # drafted, never submitted
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+
+    with pytest.raises(services.SessionError, match="nothing to revise"):
+        services.revision_create(
+            session_id=world.session.pk,
+            user=late,
+            item_id=world.items[0].pk,
+            criterion_id=world.numeric.pk,
+            value=4,
+        )
+
+    assert not Revision.objects.exists()
+
+
+def test_someone_removed_from_the_team_can_no_longer_score():
+    world = SessionWorld().start()
+    reviewer = world.reviewers[0]
+    world.team.memberships.filter(user=reviewer).delete()
+
+    with pytest.raises(services.SessionPermissionError, match="not a participant"):
+        world.score_all(reviewer, world.items[0], (1, 3, 2))
+
+
+def test_template_skips_a_channel_with_nothing_left_to_calibrate():
+    world = SessionWorld()  # its interactions are all email
+    for _ in range(2):
+        InteractionFactory(team=world.team, channel="chat")
+    template = services.session_template_create(
+        team=world.team,
+        creator=world.facilitator,
+        name="Weekly",
+        scorecard=world.version.scorecard,
+        reviewers=world.reviewers,
+        channel_rotation=["phone", "chat", "email"],
+        sample_size=2,
+    )
+
+    session = services.session_create_from_template(
+        template_id=template.pk, team=world.team, facilitator=world.facilitator
+    )
+
+    assert {i.interaction.channel for i in session.items.select_related("interaction")} == {"chat"}
+    template.refresh_from_db()
+    assert template.next_channel == "email"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_racing_the_reveal_waits_for_it_and_is_refused():
+    """Run on PostgreSQL in CI: the save blocks on the session row the reveal holds."""
+    import threading
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; SQLite serialises whole transactions")
+    world = SessionWorld().start()
+    late = world.reviewers[0]
+    outcome = {}
+
+    def save_in_flight():
+        try:
+            services.score_save(
+                session_id=world.session.pk,
+                user=late,
+                item_id=world.items[0].pk,
+                criterion_id=world.numeric.pk,
+                value=5,
+                comment="too late",
+            )
+            outcome["result"] = "saved"
+        except services.SessionError as error:
+            outcome["result"] = str(error)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        services._locked_session(world.session.pk)  # the reveal has started
+        racer = threading.Thread(target=save_in_flight)
+        racer.start()
+        racer.join(timeout=1)
+        assert racer.is_alive(), "the save should wait for the reveal's lock"
+        services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+    racer.join(timeout=10)
+
+    assert "revealed" in outcome["result"]
+    assert not Score.objects.filter(comment="too late").exists()

@@ -178,7 +178,7 @@ export class LiveSession extends EventTarget {
     const key = scoreKey(item, criterion);
     const pending = this.outbox.get(key);
     if (pending) {
-      const sendable = pending.na || pending.value !== null;
+      const sendable = pending.na || pending.value !== null || Boolean((pending.comment || "").trim());
       return { value: pending.value, na: pending.na, comment: pending.comment, pending: true, sendable, saved: false };
     }
     const confirmed = this.confirmed.get(key);
@@ -438,7 +438,8 @@ export class LiveSession extends EventTarget {
   // --- the outbox -----------------------------------------------------------------------
 
   #sendable(entry) {
-    return entry.na || entry.value !== null;
+    // A comment alone is saved too (the server keeps it as an unrated draft).
+    return entry.na || entry.value !== null || Boolean((entry.comment || "").trim());
   }
 
   /** Expects an answer soon: if nothing at all comes back in time, the link is dead. */
