@@ -100,6 +100,39 @@ def import_interactions(*, team: Team, data: bytes, fmt: str) -> ImportResult:
         ) from None
 
 
+# What reviewers read when they scored: once calibrated it must not change under the session.
+CONVERSATION_FIELDS = ("notes",)
+
+
+def _refuse_rewriting_calibrated(records, existing, old_messages) -> None:
+    used = set(
+        Interaction.objects.filter(
+            pk__in=[interaction.pk for interaction in existing.values()],
+            session_items__isnull=False,
+        ).values_list("pk", flat=True)
+    )
+    errors = []
+    for record in records:
+        interaction = existing.get(record.external_id)
+        if interaction is None or interaction.pk not in used:
+            continue
+        changed = old_messages.get(interaction.pk, []) != record.messages or any(
+            getattr(interaction, name) != record.values[name] for name in CONVERSATION_FIELDS
+        )
+        if changed:
+            errors.append(
+                RowError(
+                    record.row,
+                    "external_id",
+                    f"{record.external_id} was already scored in a calibration session, so its "
+                    "conversation cannot change; import the new version under another "
+                    "external id.",
+                )
+            )
+    if errors:
+        raise ImportFailed(errors)
+
+
 def _write(*, team: Team, records: list[_Record]) -> ImportResult:
     external_ids = [record.external_id for record in records]
     existing: dict[str, Interaction] = {}
@@ -117,6 +150,7 @@ def _write(*, team: Team, records: list[_Record]) -> ImportResult:
         for interaction_id, *message in rows:
             old_messages[interaction_id].append(tuple(message))
 
+    _refuse_rewriting_calibrated(records, existing, old_messages)
     now = timezone.now()
     to_create: list[tuple[Interaction, _Record]] = []
     to_update: list[Interaction] = []

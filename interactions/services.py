@@ -399,11 +399,20 @@ def interaction_update(
                 interaction.save()
         except IntegrityError:
             raise _duplicate(values["external_id"]) from None
+        conversation_changed = values["notes"] != current["notes"]
         if rows is not None:
             existing = [_message_parts(m) for m in interaction.messages.order_by("position")]
-            if existing != [_message_parts(row) for row in rows]:
-                interaction.messages.all().delete()
-                _write_messages(interaction, rows)
+            conversation_changed |= existing != [_message_parts(row) for row in rows]
+        if conversation_changed and interaction.session_items.exists():
+            # What reviewers read when they scored must not change under their session.
+            raise InteractionError(
+                "This interaction was already scored in a calibration session, so its "
+                "conversation cannot change. Create a new interaction for the new version.",
+                field="conversation_text" if rows is not None else "notes",
+            )
+        if rows is not None and existing != [_message_parts(row) for row in rows]:
+            interaction.messages.all().delete()
+            _write_messages(interaction, rows)
     return interaction
 
 

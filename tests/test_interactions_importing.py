@@ -493,3 +493,30 @@ def test_thousands_of_rows_import_in_few_queries(django_assert_max_num_queries):
         again = import_interactions(team=team, data=data, fmt="csv")
 
     assert again.unchanged == 1000
+
+
+def test_reimport_cannot_rewrite_a_calibrated_conversation():
+    import json as json_module
+
+    from calibration.importing import ImportFailed
+    from interactions.importing import import_interactions
+    from interactions.models import Message
+
+    from .factories import SessionWorld
+
+    world = SessionWorld()
+    used = world.interactions[0]
+    payload = [
+        {
+            "external_id": used.external_id,
+            "channel": "email",
+            "messages": [{"author": "Ann", "role": "customer", "body": "A different story"}],
+        }
+    ]
+
+    with pytest.raises(ImportFailed) as failure:
+        import_interactions(team=world.team, data=json_module.dumps(payload).encode(), fmt="json")
+
+    assert "already scored in a calibration session" in str(failure.value)
+    assert failure.value.errors[0].row == 1
+    assert not Message.objects.filter(interaction=used).exists()

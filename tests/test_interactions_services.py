@@ -295,3 +295,21 @@ def test_channel_and_role_helpers_accept_labels():
     assert services.channel_from_text("EXPERT_SESSION") == "expert_session"
     assert services.role_from_text("") == MessageRole.OTHER
     assert services.role_from_text("System") == "system"
+
+
+def test_a_calibrated_interactions_conversation_cannot_change():
+    from interactions.services import InteractionError, interaction_update
+
+    from .factories import SessionWorld
+
+    world = SessionWorld()
+    interaction = world.interactions[0]
+
+    with pytest.raises(InteractionError, match="already scored in a calibration session"):
+        interaction_update(
+            interaction=interaction, conversation_text="Customer (customer): Something else"
+        )
+    updated = interaction_update(interaction=interaction, agent_name="Renamed Agent")
+
+    assert updated.agent_name == "Renamed Agent"
+    assert not interaction.messages.exists()
