@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from teams.middleware import SESSION_KEY as CURRENT_TEAM_KEY
 from teams.permissions import content_manager_required, team_required
 
 from . import selectors, services
@@ -161,6 +162,8 @@ def session_join(request, code: str):
             return render(request, "sessions/join.html", {"error": str(error)}, status=404)
         except services.SessionError as error:
             return render(request, "sessions/join.html", {"error": str(error)}, status=403)
+        # The join link may belong to another of the user's teams: work in that one now.
+        request.session[CURRENT_TEAM_KEY] = session.team_id
         return redirect("sessions:room", session_id=session.pk)
     session = CalibrationSession.objects.filter(join_code=code.strip().upper()).first()
     visible = session is not None and session.team_id == request.membership.team.pk

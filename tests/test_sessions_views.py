@@ -657,3 +657,17 @@ def test_summary_shows_agreement_by_criterion_and_reviewers_against_consensus_an
     lenient_row = _row_for(reviewer_rows, "Rev2")
     assert lenient_row.count("+16.7%") == 2
     assert lenient_row.count("lenient") == 2
+
+
+def test_joining_a_session_of_another_of_my_teams_switches_to_that_team(client):
+    from .factories import MembershipFactory, SessionWorld
+
+    world = SessionWorld()
+    newcomer = MembershipFactory(team__name="AAA first team").user
+    MembershipFactory(team=world.team, user=newcomer, role=Role.REVIEWER)
+    client.force_login(newcomer)
+
+    response = client.post(reverse("sessions:join", args=[world.session.join_code]), follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("sessions:room", args=[world.session.pk])
