@@ -20,8 +20,7 @@ def _isolated_channel_layer(settings):
     channel_layers.backends.clear()
 
 
-@pytest.fixture(scope="session")
-def live_server_url(django_db_setup, django_db_blocker):
+def _start_daphne(django_db_blocker):
     """A real daphne server (HTTP and websockets) in a child process, on a free port."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -50,6 +49,21 @@ def live_server_url(django_db_setup, django_db_blocker):
         while not process.ready.wait(timeout=1):
             if not process.is_alive():
                 raise RuntimeError("The live daphne server stopped while starting")
+    return process
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup, django_db_blocker):
+    process = _start_daphne(django_db_blocker)
+    yield f"http://127.0.0.1:{process.port.value}"
+    process.terminate()
+    process.join()
+
+
+@pytest.fixture(scope="session")
+def second_live_server_url(live_server_url, django_db_blocker):
+    """Another daphne worker on the same database and channel layer, as in production."""
+    process = _start_daphne(django_db_blocker)
     yield f"http://127.0.0.1:{process.port.value}"
     process.terminate()
     process.join()
