@@ -13,6 +13,11 @@ class MemberChoiceField(forms.ModelMultipleChoiceField):
         return obj.get_full_name() or obj.username
 
 
+class MemberField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
 class InteractionChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         subject = obj.subject or "(no subject)"
@@ -43,7 +48,13 @@ class SessionCreateForm(forms.Form):
     sample_not_calibrated = forms.BooleanField(
         required=False, initial=True, label="Only interactions not calibrated yet"
     )
-    paste_url = forms.URLField(required=False, label="Helpdesk link", assume_scheme="https")
+    paste_url = forms.URLField(
+        required=False,
+        label="Helpdesk link",
+        assume_scheme="https",
+        # A text box: the browser's URL check would refuse a link without https://.
+        widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "url"}),
+    )
     paste_channel = forms.ChoiceField(
         choices=[("", "Choose…"), *Channel.choices], required=False, label="Channel"
     )
@@ -67,7 +78,7 @@ class SessionCreateForm(forms.Form):
         required=False, label="Anonymous reveal (show Reviewer A, B, … instead of names)"
     )
     facilitator_scores = forms.BooleanField(required=False, label="I score too")
-    baseline = forms.ModelChoiceField(
+    baseline = MemberField(
         queryset=User.objects.none(),
         required=False,
         label="Baseline reviewer",
@@ -143,9 +154,7 @@ class TemplateForm(forms.Form):
     sample_size = forms.IntegerField(min_value=1, max_value=20, initial=2)
     anonymous = forms.BooleanField(required=False, label="Anonymous reveal")
     facilitator_scores = forms.BooleanField(required=False, label="Facilitator scores too")
-    baseline = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, label="Baseline reviewer"
-    )
+    baseline = MemberField(queryset=User.objects.none(), required=False, label="Baseline reviewer")
     timer_minutes = forms.IntegerField(min_value=1, max_value=240, required=False)
 
     ROTATION_ORDER = [Channel.EMAIL, Channel.PHONE, Channel.CHAT, Channel.EXPERT_SESSION, "other"]

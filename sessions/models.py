@@ -9,6 +9,11 @@ from interactions.models import Channel
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on a call
 
 
+def normalize_join_code(text: str) -> str:
+    """What people type or paste: "tzg-jpl ", "TZG JPL" and "TZGJPL" are the same code."""
+    return "".join(ch for ch in (text or "").upper() if ch.isalnum())
+
+
 def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(6))
 

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -32,6 +32,7 @@ from .models import (
     SessionTemplate,
     Submission,
     Transition,
+    normalize_join_code,
 )
 
 PRESENCE_TIMEOUT = timedelta(seconds=75)
@@ -49,9 +50,13 @@ DISAGREEMENT_RULE = (
 # --- lists ---------------------------------------------------------------------------------
 
 
-def sessions_for_team(*, team) -> QuerySet[CalibrationSession]:
+def sessions_for_team(*, team, user=None) -> QuerySet[CalibrationSession]:
+    is_participant = Exists(
+        Participant.objects.filter(session=OuterRef("pk"), user_id=getattr(user, "pk", None))
+    )
     return (
         CalibrationSession.objects.filter(team=team)
+        .annotate(is_participant=is_participant)
         .select_related("scorecard_version__scorecard", "created_by")
         .annotate(
             item_count=Count("items", distinct=True),
@@ -361,6 +366,9 @@ def session_snapshot(*, session: CalibrationSession, user) -> dict:
         excluded = []
         if item.is_revealed and item.unsubmitted_policy == "exclude":
             excluded = [_label(session, p, user.pk) for p in expected if p.pk not in submitted]
+            if session.anonymous and excluded:
+                # Aliases next to the named progress marks would give people away: a count.
+                excluded = [f"{len(excluded)} reviewer{'s' if len(excluded) > 1 else ''}"]
         item_payloads.append(
             {
                 "id": item.pk,
@@ -416,6 +424,8 @@ def session_snapshot(*, session: CalibrationSession, user) -> dict:
             {
                 "id": p.pk,
                 "name": display_name(p.user) if p.user_id != user.pk else "You",
+                "full_name": display_name(p.user),
+                "user_id": p.user_id,  # for choosing an action item's owner
                 "role": p.role,
                 "scores": p.pk in scorer_ids,
                 "online": p.pk in online,
@@ -449,6 +459,7 @@ def session_snapshot(*, session: CalibrationSession, user) -> dict:
 RATINGS_TABLE_COLUMNS = [
     "session",
     "interaction",
+    "interaction_id",
     "external_id",
     "criterion",
     "group",
@@ -492,6 +503,7 @@ def ratings_table(*, session: CalibrationSession, user) -> list[dict]:
         base = {
             "session": session.title,
             "interaction": item.position + 1,
+            "interaction_id": item.pk,  # the id the agreement report uses
             "external_id": item.interaction.external_id,
             "criterion": criterion.name,
             "group": criterion.group,
@@ -612,14 +624,18 @@ def session_summary(*, session: CalibrationSession, user) -> dict:
                 }
             )
     return {
-        "participants": [
-            {
-                "label": _label(session, p, user.pk),
-                "role": p.get_role_display(),
-                "alias": p.alias,
-            }
-            for p in participants
-        ],
+        # Who took part, by name; never next to their alias, which would undo an anonymous reveal.
+        "participants": sorted(
+            (
+                {
+                    "label": "You" if p.user_id == user.pk else display_name(p.user),
+                    "role": p.get_role_display(),
+                    "alias": "" if session.anonymous else p.alias,
+                }
+                for p in participants
+            ),
+            key=lambda person: (person["role"] != "Facilitator", person["label"]),
+        ),
         "outcome": outcome,
         "action_items": list(
             ActionItem.objects.filter(session=session).select_related("owner").order_by("id")
@@ -632,3 +648,31 @@ def session_summary(*, session: CalibrationSession, user) -> dict:
         "items": items,
         "criteria": criteria,
     }
+
+
+@dataclass(frozen=True)
+class JoinPreview:
+    session: CalibrationSession | None
+    error: str = ""
+    too_late: str = ""
+    already_participant: bool = False
+
+
+def join_preview(*, code: str, user) -> JoinPreview:
+    """What following a join link leads to, before anything is written."""
+    session = CalibrationSession.objects.filter(join_code=normalize_join_code(code)).first()
+    if session is None or not user.memberships.filter(team_id=session.team_id).exists():
+        return JoinPreview(
+            None,
+            error="This join link is not valid for your teams. Check the link with the "
+            "facilitator.",
+        )
+    if Participant.objects.filter(session=session, user=user).exists():
+        return JoinPreview(session, already_participant=True)
+    if session.status in (SessionStatus.REVEALED, SessionStatus.CLOSED):
+        return JoinPreview(
+            session,
+            too_late="The scores of this session are already revealed: it is too late to join. "
+            "Its summary is in the session list.",
+        )
+    return JoinPreview(session)

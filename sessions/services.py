@@ -38,6 +38,7 @@ from .models import (
     Submission,
     Transition,
     UnsubmittedPolicy,
+    normalize_join_code,
 )
 
 MAX_INTERACTIONS = 20
@@ -320,7 +321,7 @@ def _session_create(
 
 def session_join(*, join_code: str, user) -> CalibrationSession:
     """A team member who follows the join link becomes a reviewer of the session."""
-    code = (join_code or "").strip().upper()
+    code = normalize_join_code(join_code)
     with transaction.atomic():
         session = CalibrationSession.objects.select_for_update().filter(join_code=code).first()
         if session is None:
@@ -383,6 +384,13 @@ def session_reveal(
         items = list(items)
         if not items:
             return session
+        if (
+            session.anonymous
+            and not SessionInteraction.objects.filter(
+                session=session, revealed_at__isnull=False
+            ).exists()
+        ):
+            _shuffle_aliases(session)
         now = timezone.now()
         scorers = [
             participant
@@ -415,6 +423,21 @@ def session_reveal(
             )
         _announce_change(session.pk, "revealed")
     return session
+
+
+def _shuffle_aliases(session: CalibrationSession) -> None:
+    """Letters in the order people were added would name them (the facilitator first, the
+    late joiner last): at the first reveal of an anonymous session they are dealt at random."""
+    scorers = [
+        participant
+        for participant in Participant.objects.filter(session=session).order_by("id")
+        if participant_can_score(session, participant)
+    ]
+    letters = [_alias(index) for index in range(len(scorers))]
+    random.SystemRandom().shuffle(letters)
+    for participant, alias in zip(scorers, letters, strict=True):
+        participant.alias = alias
+    Participant.objects.bulk_update(scorers, ["alias"])
 
 
 def session_close(*, session_id: int, actor) -> CalibrationSession:

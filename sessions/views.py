@@ -11,7 +11,7 @@ from teams.permissions import content_manager_required, team_required
 
 from . import selectors, services
 from .forms import JoinCodeForm, SessionCreateForm, TemplateForm
-from .models import CalibrationSession, SessionStatus
+from .models import CalibrationSession, SessionStatus, normalize_join_code
 
 
 def _session_or_404(request, session_id: int) -> CalibrationSession:
@@ -28,7 +28,7 @@ def session_list(request):
         request,
         "sessions/list.html",
         {
-            "sessions": selectors.sessions_for_team(team=team),
+            "sessions": selectors.sessions_for_team(team=team, user=request.user),
             "templates": selectors.templates_for_team(team=team),
             "join_form": JoinCodeForm(),
         },
@@ -165,22 +165,16 @@ def session_join(request, code: str):
         # The join link may belong to another of the user's teams: work in that one now.
         request.session[CURRENT_TEAM_KEY] = session.team_id
         return redirect("sessions:room", session_id=session.pk)
-    session = CalibrationSession.objects.filter(join_code=code.strip().upper()).first()
-    visible = session is not None and session.team_id == request.membership.team.pk
-    if session is not None and not visible:
-        # Maybe the user is in that team but working in another one now.
-        visible = request.user.memberships.filter(team_id=session.team_id).exists()
-    if not visible:
-        return render(
-            request,
-            "sessions/join.html",
-            {
-                "error": "This join link is not valid for your teams. "
-                "Check the link with the facilitator."
-            },
-            status=404,
-        )
-    return render(request, "sessions/join.html", {"session": session, "code": session.join_code})
+    preview = selectors.join_preview(code=code, user=request.user)
+    if preview.error:
+        return render(request, "sessions/join.html", {"error": preview.error}, status=404)
+    if preview.already_participant:
+        request.session[CURRENT_TEAM_KEY] = preview.session.team_id
+        return redirect("sessions:room", session_id=preview.session.pk)
+    if preview.too_late:
+        return render(request, "sessions/join.html", {"error": preview.too_late}, status=403)
+    context = {"session": preview.session, "code": preview.session.join_code}
+    return render(request, "sessions/join.html", context)
 
 
 @team_required
@@ -190,7 +184,7 @@ def session_join_code(request):
     if not form.is_valid():
         messages.error(request, "Type the join code the facilitator shared.")
         return redirect("sessions:list")
-    return redirect("sessions:join", code=form.cleaned_data["code"].strip().upper())
+    return redirect("sessions:join", code=normalize_join_code(form.cleaned_data["code"]) or "-")
 
 
 @content_manager_required

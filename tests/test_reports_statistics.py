@@ -457,7 +457,9 @@ def test_session_criterion_and_interaction_blocks():
     out = session_statistics(small_session(), SPECS, consensus=CONSENSUS, n_resamples=200)
     score = out["criteria"]["score"]
     assert score["alpha"]["alpha"] == round(krippendorff_alpha(matrix("score"), "ordinal").value, 4)
-    assert score["alpha"]["reading"] == plain_reading(score["alpha"]["alpha"])
+    assert score["alpha"]["reading"].startswith(plain_reading(score["alpha"]["alpha"]))
+    assert score["alpha"]["ci"] is None  # three interactions: too few units for an interval
+    assert "too few for an interval" in score["alpha"]["caution"]
     assert score["descriptives"]["n_ratings"] == 8 and score["descriptives"]["n_na"] == 1
     assert score["fleiss_kappa"] is None
     assert "missing" in score["icc"]["reason"]  # cy skipped i2
@@ -571,3 +573,35 @@ def test_numeric_points_report_interval_alpha_beside_ordinal():
     assert criterion["alpha_interval"]["level"] == "interval"
     assert criterion["alpha_interval"]["alpha"] != criterion["alpha"]["alpha"]
     assert set(result["session"]["alpha"]) == {"ordinal", "interval"}
+
+
+def _one_criterion_session(rows_by_interaction):
+    return pd.DataFrame(
+        [
+            {"interaction": i, "criterion": "c", "reviewer": r, "value": v, "kind": "blind"}
+            for i, row in enumerate(rows_by_interaction)
+            for r, v in enumerate(row)
+        ]
+    )
+
+
+SPEC_1_5 = {"c": CriterionSpec(level="ordinal", scale_kind="numeric", scale_min=1, scale_max=5)}
+
+
+def test_a_single_revealed_interaction_gives_no_criterion_alpha():
+    out = session_statistics(_one_criterion_session([[1, 3, 5]]), SPEC_1_5, n_resamples=50)
+
+    block = out["criteria"]["c"]["alpha"]
+    assert block["alpha"] is None
+    assert "at least two" in block["reading"]
+
+
+def test_the_interval_needs_five_units_and_a_wide_one_is_called_not_conclusive():
+    agreeing = [[1, 1, 2], [5, 5, 5], [3, 3, 3], [2, 2, 2], [4, 4, 5], [1, 2, 1]]
+    few = session_statistics(_one_criterion_session(agreeing[:4]), SPEC_1_5, n_resamples=200)
+    enough = session_statistics(_one_criterion_session(agreeing), SPEC_1_5, n_resamples=200)
+
+    assert few["criteria"]["c"]["alpha"]["ci"] is None
+    block = enough["criteria"]["c"]["alpha"]
+    assert block["verdict"] == "reliable" and block["ci"][0] < 0.8
+    assert block["reading"].startswith("Reliable (not conclusive: the 95% interval reaches")

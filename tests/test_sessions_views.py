@@ -671,3 +671,44 @@ def test_joining_a_session_of_another_of_my_teams_switches_to_that_team(client):
 
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == reverse("sessions:room", args=[world.session.pk])
+
+
+def test_join_link_sends_an_existing_participant_to_the_room(client):
+    from .factories import SessionWorld
+
+    world = SessionWorld()
+    client.force_login(world.reviewers[0])
+
+    response = client.get(reverse("sessions:join", args=[world.session.join_code]))
+
+    assert response.status_code == 302
+    assert response.url == reverse("sessions:room", args=[world.session.pk])
+
+
+def test_join_link_of_a_revealed_session_says_it_is_too_late_before_any_click(client):
+    from .factories import MembershipFactory, SessionWorld
+
+    world = SessionWorld().start()
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+    latecomer = MembershipFactory(team=world.team, role=Role.REVIEWER).user
+    client.force_login(latecomer)
+
+    response = client.get(reverse("sessions:join", args=[world.session.join_code]))
+
+    assert response.status_code == 403
+    assert "too late" in response.content.decode()
+
+
+def test_a_join_code_typed_with_spaces_or_dashes_still_works(client):
+    from .factories import MembershipFactory, SessionWorld
+
+    world = SessionWorld()
+    newcomer = MembershipFactory(team=world.team, role=Role.REVIEWER).user
+    client.force_login(newcomer)
+    code = world.session.join_code
+    typed = f" {code[:3].lower()}-{code[3:]} "
+
+    response = client.post(reverse("sessions:join_code"), {"code": typed}, follow=True)
+
+    assert response.status_code == 200
+    assert f"/sessions/join/{code}/" in [url for url, _ in response.redirect_chain]

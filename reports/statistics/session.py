@@ -16,6 +16,9 @@ from .core import (
     _EPS,
     DEFAULT_SEED,
     LEVELS,
+    RELIABLE,
+    TENTATIVE,
+    AlphaResult,
     _agreement_shares,
     _alpha_result,
     _bootstrap,
@@ -29,6 +32,12 @@ from .core import (
     plain_reading,
     reading_code,
 )
+
+# Fewer units than this and a bootstrap interval is not worth printing.
+MIN_UNITS_FOR_CI = 5
+ONE_UNIT = "Only one unit has paired ratings: alpha needs at least two to compare."
+# The lowest alpha each reading stands for (Krippendorff 2004, p. 241).
+THRESHOLDS = {"reliable": RELIABLE, "tentative": TENTATIVE}
 
 
 def _r(x, digits: int = 4):
@@ -203,21 +212,43 @@ class _Session:
         self.n_resamples, self.seed, self.confidence = n_resamples, seed, confidence
 
     def alpha_block(self, data, lvl: str, key: str) -> dict:
-        """Alpha + bootstrap CI + reading; the CI seed is derived from ``seed`` and ``key``."""
+        """Alpha + bootstrap CI + reading; the CI seed is derived from ``seed`` and ``key``.
+
+        Small samples are said to be small: one unit gives no alpha (its disagreement is only
+        compared with itself), fewer than MIN_UNITS_FOR_CI units give no interval (resampling
+        two or three units only ever redraws the same few values), and a reading whose
+        interval reaches below its own threshold says it is not conclusive.
+        """
         u = _prepare(data, lvl)
         res = _alpha_result(u)
+        if res.value is not None and res.n_units < 2:
+            res = AlphaResult(None, ONE_UNIT, res.level, res.n_units, res.n_pairable)
         ci = None
+        caution = None
         if res.value is not None and self.n_resamples > 0:
-            rng = np.random.default_rng([self.seed, zlib.crc32(key.encode())])
-            ci = _bootstrap(u, self.n_resamples, rng, self.confidence)
+            if res.n_units >= MIN_UNITS_FOR_CI:
+                rng = np.random.default_rng([self.seed, zlib.crc32(key.encode())])
+                ci = _bootstrap(u, self.n_resamples, rng, self.confidence)
+            else:
+                caution = (
+                    f"only {res.n_units} units: too few for an interval, read with care"
+                )
         value = _r(res.value)
+        verdict = reading_code(value)
+        reading = plain_reading(value, res.reason)
+        low = _r(ci[0]) if ci else None
+        if low is not None and verdict in THRESHOLDS and low < THRESHOLDS[verdict]:
+            caution = f"not conclusive: the 95% interval reaches down to {low:.2f}"
+        if caution:
+            reading = f"{reading} ({caution})"
         return {
             "level": lvl,
             "alpha": value,
-            "ci": [_r(ci[0]), _r(ci[1])] if ci else None,
-            "reading": plain_reading(value, res.reason),
-            "verdict": reading_code(value),
+            "ci": [low, _r(ci[1])] if ci else None,
+            "reading": reading,
+            "verdict": verdict,
             "reason": res.reason,
+            "caution": caution,
             "n_units": res.n_units,
             "n_pairable": res.n_pairable,
         }
