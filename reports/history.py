@@ -74,7 +74,8 @@ MAX_LABELS = 11  # a rating is stored as a code from 0 to 10
 IMPORTED_SUBJECT = "Imported from history"
 TRANSITION_DETAIL = "Imported from spreadsheet"
 CREATE_MISSING_HINT = (
-    "create it first, or import with “Create missing scorecards and criteria” (--create-missing)"
+    "create it first, or tick “Create missing scorecards and criteria” "
+    "(on the command line: --create-missing)"
 )
 MAX_SESSION_TITLE = CalibrationSession._meta.get_field("title").max_length
 MAX_SCORECARD_NAME = 200
@@ -471,6 +472,22 @@ class _Plan:
     known: _Known | None = None
 
 
+def _rows_text(lines: list[int]) -> str:
+    """ "row 4", "rows 2–5, 9": consecutive rows as ranges."""
+    lines = sorted(set(lines))
+    if len(lines) == 1:
+        return f"row {lines[0]}"
+    ranges, start, previous = [], lines[0], lines[0]
+    for line in [*lines[1:], None]:
+        if line is not None and line == previous + 1:
+            previous = line
+            continue
+        ranges.append(f"{start}–{previous}" if previous > start else str(start))
+        if line is not None:
+            start = previous = line
+    return "rows " + ", ".join(ranges)
+
+
 def _plan_scorecards(
     plan: _Plan, rows: list[_Row], known: _Known, create_missing: bool, errors: list[RowError]
 ) -> None:
@@ -484,16 +501,16 @@ def _plan_scorecards(
             if create_missing:
                 plan.new_scorecards[scorecard_key] = (scorecard_name, [])
             else:
-                for row in rows:
-                    if row.scorecard_key == scorecard_key:
-                        errors.append(
-                            RowError(
-                                row.line,
-                                "scorecard",
-                                f"the team has no scorecard “{row.scorecard}”: "
-                                f"{CREATE_MISSING_HINT}",
-                            )
-                        )
+                # One message for the scorecard, naming its rows, not one per row.
+                lines = [row.line for row in rows if row.scorecard_key == scorecard_key]
+                errors.append(
+                    RowError(
+                        lines[0],
+                        "scorecard",
+                        f"the team has no scorecard “{scorecard_name}” "
+                        f"({_rows_text(lines)}): {CREATE_MISSING_HINT}",
+                    )
+                )
     for key, criterion_rows in by_criterion.items():
         scorecard_key = key[0]
         existing = known.criteria.get(key)
@@ -509,15 +526,16 @@ def _plan_scorecards(
                 if card == scorecard_key
             ]
             listing = ", ".join(f"“{name}”" for name in names) or "none"
-            for row in criterion_rows:
-                errors.append(
-                    RowError(
-                        row.line,
-                        "criterion",
-                        f"scorecard “{row.scorecard}” has no criterion “{row.criterion}” "
-                        f"(its criteria: {listing}): {CREATE_MISSING_HINT}",
-                    )
+            lines = [row.line for row in criterion_rows]
+            first = criterion_rows[0]
+            errors.append(
+                RowError(
+                    lines[0],
+                    "criterion",
+                    f"scorecard “{first.scorecard}” has no criterion “{first.criterion}” "
+                    f"({_rows_text(lines)}; its criteria: {listing}): {CREATE_MISSING_HINT}",
                 )
+            )
             continue
         first = criterion_rows[0]
         inference = infer_scale([(row.line, row.score) for row in criterion_rows if row.score])

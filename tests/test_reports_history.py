@@ -227,17 +227,18 @@ def test_imported_sessions_appear_in_the_list_and_reports_work_on_them(client, t
 # --- without --create-missing ----------------------------------------------------------------
 
 
-def test_unknown_scorecard_without_create_missing_names_every_row_and_writes_nothing(team):
+def test_unknown_scorecard_without_create_missing_names_its_rows_once_and_writes_nothing(team):
     before = counts()
     data = csv_bytes([rating(), rating(reviewer="bruno"), rating(reviewer="chen")])
 
     with pytest.raises(ImportFailed) as failure:
         import_history(data=data, team_name=None, create_missing=False)
 
-    assert [error.row for error in failure.value.errors] == [2, 3, 4]
+    assert [error.row for error in failure.value.errors] == [2]
     assert messages_of(failure)[0] == (
-        "row 2, column 'scorecard': the team has no scorecard “Support QA”: create it first, "
-        "or import with “Create missing scorecards and criteria” (--create-missing)"
+        "row 2, column 'scorecard': the team has no scorecard “Support QA” (rows 2–4): "
+        "create it first, or tick “Create missing scorecards and criteria” "
+        "(on the command line: --create-missing)"
     )
     assert counts() == before
 
@@ -249,9 +250,9 @@ def test_unknown_criterion_without_create_missing_lists_the_scorecards_criteria(
         import_history(data=data, team_name=None, create_missing=False)
 
     assert messages_of(failure) == [
-        "row 3, column 'criterion': scorecard “Support QA” has no criterion “Tone” (its "
-        "criteria: “Empathy”, “Verified identity”, “Resolution”): create it first, or import "
-        "with “Create missing scorecards and criteria” (--create-missing)"
+        "row 3, column 'criterion': scorecard “Support QA” has no criterion “Tone” (row 3; its "
+        "criteria: “Empathy”, “Verified identity”, “Resolution”): create it first, or tick "
+        "“Create missing scorecards and criteria” (on the command line: --create-missing)"
     ]
     assert not CalibrationSession.objects.exists()
 
@@ -677,16 +678,19 @@ def test_upload_page_is_forbidden_for_a_reviewer(client, team):
 
 def test_uploading_a_bad_file_shows_the_errors_and_imports_nothing(client, team):
     client.force_login(MembershipFactory(team=team, role=Role.ADMIN).user)
-    rows = [rating(reviewer=f"user{n}") for n in range(60)]
+    rows = [rating(reviewer=f"user{n}", score="seven") for n in range(60)]
+    rows += [rating(reviewer="extra", scorecard="Unknown card")]
 
-    response = client.post(reverse("reports:import_history"), {"file": upload(csv_bytes(rows))})
+    response = client.post(
+        reverse("reports:import_history"),
+        {"file": upload(csv_bytes(rows)), "create_missing": "on"},
+    )
 
     page = response.content.decode()
     assert response.status_code == 400
     assert 'class="errors-box"' in page
-    assert "Nothing was imported: 60 problems in the file." in page
-    assert "row 2, column &#x27;scorecard&#x27;: the team has no scorecard" in page
-    assert "… and 10 more." in page
+    assert "Nothing was imported:" in page
+    assert "… and" in page
     assert not CalibrationSession.objects.exists()
 
 

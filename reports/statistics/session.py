@@ -230,9 +230,7 @@ class _Session:
                 rng = np.random.default_rng([self.seed, zlib.crc32(key.encode())])
                 ci = _bootstrap(u, self.n_resamples, rng, self.confidence)
             else:
-                caution = (
-                    f"only {res.n_units} units: too few for an interval, read with care"
-                )
+                caution = f"only {res.n_units} units: too few for an interval, read with care"
         value = _r(res.value)
         verdict = reading_code(value)
         reading = plain_reading(value, res.reason)
