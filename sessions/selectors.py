@@ -538,6 +538,37 @@ def ratings_table(*, session: CalibrationSession, user) -> list[dict]:
     return rows
 
 
+def _revisions(*, session, user, criteria) -> list[dict]:
+    """Changes of mind after the reveal, through the visibility selector like everything else."""
+    names = {criterion.pk: criterion for criterion in criteria}
+    rows = []
+    scores = (
+        visible_scores(session=session, viewer=user)
+        .filter(item__revealed_at__isnull=False, included=True, revisions__isnull=False)
+        .select_related("item__interaction")
+        .distinct()
+        .order_by("item__position", "criterion__position")
+    )
+    for score in scores:
+        criterion = names.get(score.criterion_id)
+        if criterion is None:
+            continue
+        scale = criterion.scale
+        for revision in score.revisions.all():
+            rows.append(
+                {
+                    "interaction": f"{score.item.position + 1} · {score.item.interaction}",
+                    "criterion": criterion.name,
+                    "reviewer": _label(session, score.participant, user.pk),
+                    "blind": scale.label_for(None if score.is_na else score.value),
+                    "revised": scale.label_for(None if revision.is_na else revision.value),
+                    "comment": revision.comment,
+                    "at": revision.revised_at,
+                }
+            )
+    return rows
+
+
 def _criteria_agreement(report: dict | None, criteria: list) -> list[dict]:
     """The report's per-criterion agreement joined to the criteria, in scorecard order."""
     figures = (report or {}).get("criteria", {})
@@ -642,6 +673,7 @@ def session_summary(*, session: CalibrationSession, user) -> dict:
         ),
         "report": report,
         "reviewers": reviewers,
+        "revisions": _revisions(session=session, user=user, criteria=criteria),
         "criteria_agreement": _criteria_agreement(report, criteria),
         "critical_agreement": _critical_agreement(report, criteria),
         "transitions": list(session_transitions(session=session)),

@@ -712,3 +712,27 @@ def test_a_join_code_typed_with_spaces_or_dashes_still_works(client):
 
     assert response.status_code == 200
     assert f"/sessions/join/{code}/" in [url for url, _ in response.redirect_chain]
+
+
+def test_summary_lists_revisions_beside_the_unchanged_blind_rating(client):
+    from .factories import SessionWorld
+
+    world = SessionWorld().start()
+    reviewer = world.reviewers[0]
+    world.score_all(reviewer, world.items[0], (1, 2, 2), comment="blind")
+    world.submit(reviewer, world.items[0])
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+    services.revision_create(
+        session_id=world.session.pk,
+        user=reviewer,
+        item_id=world.items[0].pk,
+        criterion_id=world.numeric.pk,
+        value=4,
+        comment="Convinced by the transcript",
+    )
+    client.force_login(world.facilitator)
+
+    page = client.get(reverse("sessions:summary", args=[world.session.pk])).content.decode()
+
+    assert "Ratings revised after the discussion" in page
+    assert "Convinced by the transcript" in page
