@@ -836,6 +836,46 @@ export function levelPill(level, value) {
   );
 }
 
+/**
+ * Whether a ranking row has ratings to compare. An interaction's row counts its included
+ * ratings (`n`); a session row has no disagreement when no revealed interaction had any.
+ */
+function comparable(row) {
+  if (!row) return false;
+  if ("n" in row) return row.n >= 2;
+  return row.disagreement !== null && row.disagreement !== undefined;
+}
+
+/**
+ * The band of a ranking row: the disagreement pill, or a neutral "No ratings to compare" when
+ * fewer than two ratings were included (everyone excluded, or all but one), so an empty row
+ * never reads as "Agreement".
+ */
+export function rowLevelPill(row) {
+  if (comparable(row)) return levelPill(row.level, row.disagreement);
+  return h(
+    "span",
+    {
+      class: "level level-none",
+      "data-testid": "disagreement",
+      dataset: { level: "none" },
+      title: row?.n === 1 ? "Only one rating was included: there is nothing to compare it with." : null,
+    },
+    row?.n === 1 ? "Only one rating" : "No ratings to compare",
+  );
+}
+
+/** The band a ranking row is coloured by ("none" when it has nothing to compare). */
+export function rowLevel(row) {
+  return comparable(row) ? row.level : "none";
+}
+
+/** "You, Rahul Mehta" from the list of excluded reviewers (a count in anonymous sessions). */
+export function excludedText(excluded) {
+  if (!excluded || !excluded.length) return "";
+  return Array.isArray(excluded) ? excluded.join(", ") : String(excluded);
+}
+
 /** Replaces an element's children; like h(), skips null/false and turns strings into text. */
 export function fill(element, ...children) {
   element.replaceChildren();

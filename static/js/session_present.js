@@ -10,14 +10,16 @@ import {
   bindConnectionPill,
   criterionAlphaTitle,
   distributionChart,
+  excludedText,
   fill,
   formatAlpha,
   formatInterval,
   h,
-  levelPill,
   ratingLabel,
   readJsonScript,
   reviewerList,
+  rowLevel,
+  rowLevelPill,
   toast,
 } from "./live.js";
 
@@ -152,44 +154,83 @@ function present(rootElement) {
     return [
       row.critical_flip ? h("span", { class: "flip-badge", "data-testid": "critical-flip", text: flipText }) : null,
       !row.critical_flip && criterion.critical ? h("span", { class: "badge badge-danger", text: "Critical" }) : null,
-      levelPill(row.level, row.disagreement),
+      rowLevelPill(row),
     ];
   }
 
-  /** The criterion's alpha across the revealed interactions, large enough for a shared screen. */
+  /**
+   * The criterion's alpha across the revealed interactions, large enough for a shared screen;
+   * under it, smaller, the alpha of the interaction being discussed (all its criteria).
+   */
   function fillAlpha(criterion) {
     const block = snap.agreement?.criteria?.[String(criterion.id)];
+    const itemLine = scope === "all" ? null : interactionAlphaLine();
     const box = slots.alpha;
-    box.hidden = !block;
-    if (!block) return;
-    const verdict = block.verdict || "undefined";
+    box.hidden = !block && !itemLine;
+    if (box.hidden) return;
+    const verdict = block ? block.verdict || "undefined" : "undefined";
     const revealed = snap.items.filter((item) => item.revealed).length;
     box.className = `present-alpha alpha-${verdict}`;
     box.dataset.verdict = verdict;
-    box.title = criterionAlphaTitle(block, revealed);
-    const scope = `Agreement on this criterion across ${revealed} revealed ${revealed === 1 ? "interaction" : "interactions"}`;
-    if (!alphaDefined(block)) {
-      fill(
-        box,
-        h("span", { class: "present-alpha-scope", text: scope }),
+    box.title = block ? criterionAlphaTitle(block, revealed) : "";
+    const heading = `Agreement on this criterion across ${revealed} revealed ${revealed === 1 ? "interaction" : "interactions"}`;
+    let main = [];
+    if (block && !alphaDefined(block)) {
+      main = [
+        h("span", { class: "present-alpha-scope", text: heading }),
         h("span", { class: "present-alpha-reason", text: block.reading }),
-      );
-      return;
+      ];
+    } else if (block) {
+      const ci = formatInterval(block.ci);
+      main = [
+        h("span", { class: "present-alpha-scope", text: heading }),
+        h("span", { class: "present-alpha-value", text: `α = ${formatAlpha(block.alpha, block.verdict)}` }),
+        ci ? h("span", { class: "present-alpha-ci", text: `95% CI ${ci}` }) : null,
+        h("span", { class: "present-alpha-reading", text: block.reading }),
+      ];
     }
-    const ci = formatInterval(block.ci);
-    fill(
-      box,
-      h("span", { class: "present-alpha-scope", text: scope }),
-      h("span", { class: "present-alpha-value", text: `α = ${formatAlpha(block.alpha, block.verdict)}` }),
-      ci ? h("span", { class: "present-alpha-ci", text: `95% CI ${ci}` }) : null,
-      h("span", { class: "present-alpha-reading", text: block.reading }),
+    fill(box, ...main, itemLine);
+  }
+
+  /** "Interaction 2, all criteria: α = 0.41 (95% CI …) · Tentative", or why there is none. */
+  function interactionAlphaLine() {
+    const revealed = snap.revealed[String(scope)];
+    if (!revealed) return null;
+    const rated = Object.values(revealed.ratings || {}).some((entries) => entries.length);
+    const block = snap.agreement?.interactions?.[String(scope)];
+    const label = `${itemName(scope)}, all criteria`;
+    let text;
+    let verdict = "undefined";
+    if (!rated) {
+      text = "No ratings to compare";
+    } else if (!block) {
+      return null;
+    } else if (!alphaDefined(block)) {
+      text = block.reading || block.reason || "Alpha is undefined.";
+    } else {
+      const ci = formatInterval(block.ci);
+      verdict = block.verdict || "undefined";
+      text = `α = ${formatAlpha(block.alpha, block.verdict)}${ci ? ` (95% CI ${ci})` : ""} · ${block.reading}`;
+    }
+    return h(
+      "span",
+      {
+        class: `present-alpha-item alpha-${verdict}`,
+        "data-testid": "interaction-alpha",
+        dataset: { verdict },
+        title: block
+          ? `Krippendorff's alpha for ${itemName(scope)}: its criteria are the units, the reviewers the raters (${block.level} level).`
+          : null,
+      },
+      h("span", { class: "present-alpha-item-label", text: `${label}: ` }),
+      text,
     );
   }
 
   function fillItem(row, criterion) {
     const revealed = snap.revealed[String(scope)];
     const entries = revealed.ratings[String(criterion.id)] || [];
-    slots.card.dataset.level = row.level;
+    slots.card.dataset.level = rowLevel(row);
     slots.card.dataset.criterionId = criterion.id;
     slots.card.classList.toggle("has-flip", row.critical_flip);
     slots.kicker.textContent = `${itemName(scope)} · ranked by disagreement`;
@@ -197,7 +238,7 @@ function present(rootElement) {
     fill(
       slots.flags,
       ...flags(row, criterion, "⚠ Pass/fail split on a critical criterion"),
-      h("span", { class: "muted", text: `${row.n} ${row.n === 1 ? "rating" : "ratings"} · ${criterion.scale}` }),
+      h("span", { class: "muted", text: row.n ? `${row.n} ${row.n === 1 ? "rating" : "ratings"} · ${criterion.scale}` : criterion.scale }),
     );
     slots.desc.textContent = criterion.description || "";
     slots.desc.hidden = !criterion.description;
@@ -208,7 +249,7 @@ function present(rootElement) {
       slots.right,
       h("h3", { class: "present-sub", text: "Ratings and comments" }),
       reviewerList(criterion, entries),
-      item?.excluded?.length ? h("p", { class: "excluded", text: `Excluded (not submitted): ${item.excluded.join(", ")}` }) : null,
+      excludedText(item?.excluded) ? h("p", { class: "excluded", text: `Excluded (not submitted): ${excludedText(item.excluded)}` }) : null,
     );
     const key = `${scope}:${criterion.id}`;
     let block = blocks.get(key);
@@ -225,7 +266,7 @@ function present(rootElement) {
   }
 
   function fillSession(row, criterion) {
-    slots.card.dataset.level = row.level;
+    slots.card.dataset.level = rowLevel(row);
     slots.card.dataset.criterionId = criterion.id;
     slots.card.classList.toggle("has-flip", row.critical_flip);
     const revealedItems = snap.items.filter((item) => item.revealed);
@@ -256,8 +297,8 @@ function present(rootElement) {
       perItem.append(
         h(
           "li",
-          { dataset: { level: itemRow.level } },
-          h("div", { class: "present-item-head" }, open, levelPill(itemRow.level, itemRow.disagreement)),
+          { dataset: { level: rowLevel(itemRow) } },
+          h("div", { class: "present-item-head" }, open, rowLevelPill(itemRow)),
           distributionChart(criterion, itemRow.distribution || {}),
           h("p", { class: "present-item-consensus", text: decided ? `Agreed: ${ratingLabel(criterion, agreed.value, agreed.na)}` : "No consensus yet" }),
         ),

@@ -11,13 +11,15 @@ import {
   criterionAlphaBadge,
   currentRating,
   distributionChart,
+  excludedText,
   fillAlphaLine,
   h,
   levelName,
-  levelPill,
   ratingLabel,
   readJsonScript,
   reviewerList,
+  rowLevel,
+  rowLevelPill,
   toast,
   uniqueId,
 } from "./live.js";
@@ -43,6 +45,7 @@ function Room(rootElement) {
     allTab: $('[data-testid="all-tab"]'),
     panel: $("[data-panel]"),
     split: $("[data-split]"),
+    interactions: $("[data-interactions]"),
     articles: [...rootElement.querySelectorAll("[data-interaction-for]")],
     work: $("[data-work]"),
     all: $("[data-all]"),
@@ -52,6 +55,7 @@ function Room(rootElement) {
     actions: $("[data-actions]"),
     actionForm: $("[data-action-form]"),
     actionText: $('[data-testid="action-text"]'),
+    actionOwner: $('[data-testid="action-owner"]'),
   };
 
   let snap = readJsonScript("initial-snapshot");
@@ -107,6 +111,7 @@ function Room(rootElement) {
   }
 
   function select(id, { focus = false, updateHash = true } = {}) {
+    const previous = active;
     active = id === "all" ? "all" : Number(id);
     for (const tab of [...els.tabs, els.allTab]) {
       const selected = tab.dataset.itemId === String(active);
@@ -115,9 +120,17 @@ function Room(rootElement) {
       if (selected) {
         els.panel.setAttribute("aria-labelledby", tab.id);
         if (focus) tab.focus();
+        // The strip scrolls sideways when the tabs do not fit: keep the chosen one in view.
+        scrollTabIntoView(tab);
       }
     }
     for (const article of els.articles) article.hidden = article.dataset.interactionFor !== String(active);
+    if (active !== "all") {
+      // The interaction column scrolls on its own: it is a focusable region named after it.
+      const label = itemLabels.get(active);
+      els.interactions.setAttribute("aria-label", `${itemName(active)}: ${label?.title ?? ""}`);
+      if (previous !== active) els.interactions.scrollTop = 0;
+    }
     els.split.hidden = active === "all";
     els.all.hidden = active !== "all";
     if (updateHash) history.replaceState(null, "", active === "all" ? "#all" : `#item-${active}`);
@@ -125,6 +138,27 @@ function Room(rootElement) {
     renderWork();
     renderRail();
   }
+
+  function scrollTabIntoView(tab) {
+    const strip = els.tablist;
+    if (strip.scrollWidth <= strip.clientWidth) return;
+    const box = strip.getBoundingClientRect();
+    const rect = tab.getBoundingClientRect();
+    // Clear of the faded edge (2.5rem), unless the tab is the first or last.
+    const margin = 44;
+    if (rect.left < box.left + margin) strip.scrollLeft -= box.left + margin - rect.left;
+    else if (rect.right > box.right - margin) strip.scrollLeft += rect.right - (box.right - margin);
+  }
+
+  /** Fades the edge of the strip where tabs are scrolled out of sight. */
+  function markTabOverflow() {
+    const strip = els.tablist;
+    const hidden = strip.scrollWidth - strip.clientWidth;
+    strip.classList.toggle("is-clipped-start", hidden > 1 && strip.scrollLeft > 1);
+    strip.classList.toggle("is-clipped-end", hidden > 1 && strip.scrollLeft < hidden - 1);
+  }
+  els.tablist.addEventListener("scroll", markTabOverflow, { passive: true });
+  if (window.ResizeObserver) new ResizeObserver(markTabOverflow).observe(els.tablist);
 
   els.tablist.addEventListener("click", (event) => {
     const tab = event.target.closest('[role="tab"]');
@@ -211,6 +245,7 @@ function Room(rootElement) {
     const anyRevealed = snap.items.some((item) => item.revealed);
     els.allTab.hidden = !anyRevealed;
     if (!anyRevealed && active === "all") select(els.tabs[0].dataset.itemId);
+    markTabOverflow();
   }
 
   // --- the work column ------------------------------------------------------------------
@@ -630,12 +665,16 @@ function Room(rootElement) {
     if (!revealed) return;
     const raters = new Set();
     for (const entries of Object.values(revealed.ratings)) for (const e of entries) raters.add(e.participant);
-    work.summary.textContent =
-      `${raters.size} ${raters.size === 1 ? "reviewer" : "reviewers"} · criteria ranked by disagreement, most first.` +
-      (item.policy === "include_drafts" ? " Drafts of reviewers who had not submitted are included." : "");
-    work.excluded.hidden = !item.excluded.length;
-    work.excluded.textContent = item.excluded.length ? `Excluded (not submitted): ${item.excluded.join(", ")}` : "";
-    const alpha = itemAlpha(item.id);
+    const empty = raters.size === 0;
+    work.summary.dataset.empty = String(empty);
+    work.summary.textContent = empty
+      ? "No ratings to compare: no reviewer's ratings were included in this reveal."
+      : `${raters.size} ${raters.size === 1 ? "reviewer" : "reviewers"} · criteria ranked by disagreement, most first.` +
+        (item.policy === "include_drafts" ? " Drafts of reviewers who had not submitted are included." : "");
+    const excluded = excludedText(item.excluded);
+    work.excluded.hidden = !excluded;
+    work.excluded.textContent = excluded ? `Excluded (not submitted): ${excluded}` : "";
+    const alpha = empty ? null : itemAlpha(item.id);
     work.agreementBar.hidden = !alpha;
     if (alpha) {
       const units = alpha.n_units === 1 ? "criterion is" : `${alpha.n_units} criteria are`;
@@ -681,7 +720,7 @@ function Room(rootElement) {
   function fillRankRow(rowRef, row, index, revealed) {
     const { criterion } = rowRef;
     const entries = revealed.ratings[String(criterion.id)] || [];
-    rowRef.li.dataset.level = row.level;
+    rowRef.li.dataset.level = rowLevel(row);
     rowRef.li.classList.toggle("has-flip", row.critical_flip);
     rowRef.head.replaceChildren(
       h("span", { class: "rank-pos", "aria-hidden": "true", text: String(index + 1) }),
@@ -697,8 +736,8 @@ function Room(rootElement) {
             : criterion.critical
               ? h("span", { class: "badge badge-danger", text: "Critical" })
               : null,
-          levelPill(row.level, row.disagreement),
-          h("span", { class: "muted rank-n", text: `${row.n} ${row.n === 1 ? "rating" : "ratings"}` }),
+          rowLevelPill(row),
+          row.n ? h("span", { class: "muted rank-n", text: `${row.n} ${row.n === 1 ? "rating" : "ratings"}` }) : null,
           criterionAlphaBadge(criterionAlpha(criterion.id), { revealedCount: revealedCount() }),
         ),
       ),
@@ -720,11 +759,18 @@ function Room(rootElement) {
     if (!rowRef.revise) rowRef.revise = buildRevise(rowRef);
     const revise = rowRef.revise;
     revise.root.hidden = false;
-    if (!revise.dirty && !revise.root.open) {
-      const current = currentRating(mine);
-      revise.select.value = current.na ? "na" : String(current.value ?? "");
-      revise.comment.value = "";
-    }
+    revise.mine = mine;
+    if (!revise.dirty && !revise.root.open) resetRevise(revise);
+  }
+
+  /** The revision form starts at the reviewer's rating now: the last revision, else the blind one. */
+  function resetRevise(revise) {
+    if (!revise.mine) return;
+    const current = currentRating(revise.mine);
+    const value = current.na ? "na" : current.value === null || current.value === undefined ? "" : String(current.value);
+    for (const option of revise.select.options) option.defaultSelected = option.value === value;
+    revise.select.value = value;
+    revise.comment.value = "";
   }
 
   function buildRevise(rowRef) {
@@ -745,8 +791,17 @@ function Room(rootElement) {
       h("div", { class: "consensus-actions" }, button, status),
     );
     const root = h("details", { class: "revise", "data-testid": "revise" }, h("summary", {}, "Revise my rating"), form);
-    const revise = { root, select, comment, status, dirty: false };
+    const revise = { root, select, comment, status, dirty: false, mine: null };
     const markDirty = () => (revise.dirty = true);
+    // Opening the form always starts from the current rating; closing it drops an unsaved change.
+    root.addEventListener("toggle", () => {
+      if (root.open) {
+        if (!revise.dirty) resetRevise(revise);
+      } else if (!button.disabled) {
+        revise.dirty = false;
+        resetRevise(revise);
+      }
+    });
     select.addEventListener("change", markDirty);
     comment.addEventListener("input", markDirty);
     form.addEventListener("submit", async (event) => {
@@ -800,9 +855,9 @@ function Room(rootElement) {
         perItem.append(
           h(
             "li",
-            { dataset: { level: itemRow.level } },
+            { dataset: { level: rowLevel(itemRow) } },
             go,
-            levelPill(itemRow.level, itemRow.disagreement),
+            rowLevelPill(itemRow),
             itemRow.critical_flip ? h("span", { class: "flip-badge flip-small", text: "⚠ critical split" }) : null,
             h("span", { class: "per-item-consensus", text: decided ? `Agreed: ${ratingLabel(criterion, agreed.value, agreed.na)}` : "No consensus yet" }),
           ),
@@ -811,7 +866,7 @@ function Room(rootElement) {
       list.append(
         h(
           "li",
-          { class: `rank-row${row.critical_flip ? " has-flip" : ""}`, "data-testid": "session-ranking-row", dataset: { criterionId: criterion.id, level: row.level } },
+          { class: `rank-row${row.critical_flip ? " has-flip" : ""}`, "data-testid": "session-ranking-row", dataset: { criterionId: criterion.id, level: rowLevel(row) } },
           h(
             "div",
             { class: "rank-head" },
@@ -830,7 +885,7 @@ function Room(rootElement) {
                       text: `⚠ Pass/fail split on a critical criterion (${row.critical_flips} of ${revealedItems.length})`,
                     })
                   : null,
-                levelPill(row.level, row.disagreement),
+                rowLevelPill(row),
                 h("span", { class: "muted rank-n", text: "mean over revealed interactions" }),
                 criterionAlphaBadge(criterionAlpha(criterion.id), { revealedCount: revealedItems.length }),
               ),
@@ -1064,6 +1119,7 @@ function Room(rootElement) {
     const list = snap.action_items;
     els.actionsCard.hidden = !facilitator && !list.length;
     els.actionForm.hidden = !facilitator || isClosed();
+    if (facilitator) renderOwnerChoices();
     if (!changed("actions", { list, facilitator, closed: isClosed() })) return;
     if (!list.length) {
       els.actions.replaceChildren(h("li", { class: "muted actions-empty", text: "No action items yet." }));
@@ -1079,12 +1135,31 @@ function Room(rootElement) {
         return h(
           "li",
           { class: "action", "data-testid": "action-item", dataset: { actionId: action.id } },
-          h("span", { class: "action-text", text: action.text }),
-          action.owner ? h("span", { class: "muted action-who", text: ` · ${action.owner}` }) : null,
+          h(
+            "span",
+            { class: "action-body" },
+            h("span", { class: "action-text", text: action.text }),
+            action.owner ? h("span", { class: "muted action-who", "data-testid": "action-owner-name", text: ` — owner: ${action.owner}` }) : null,
+          ),
           remove,
         );
       }),
     );
+  }
+
+  /** The owner choices: the session's people by full name (the server takes a user id). */
+  function renderOwnerChoices() {
+    const people = [...snap.participants]
+      .filter((p) => p.user_id !== undefined && p.user_id !== null)
+      .sort((a, b) => (a.full_name || a.name).localeCompare(b.full_name || b.name));
+    if (!changed("owners", people.map((p) => [p.user_id, p.full_name]))) return;
+    const select = els.actionOwner;
+    const chosen = select.value;
+    select.replaceChildren(
+      h("option", { value: "", text: "No owner" }),
+      ...people.map((p) => h("option", { value: String(p.user_id), text: p.full_name || p.name })),
+    );
+    select.value = people.some((p) => String(p.user_id) === chosen) ? chosen : "";
   }
 
   els.actionForm.addEventListener("submit", async (event) => {
@@ -1097,8 +1172,10 @@ function Room(rootElement) {
     const button = els.actionForm.querySelector("button");
     button.disabled = true;
     try {
-      await live.request("action.add", { text });
+      const owner = els.actionOwner.value;
+      await live.request("action.add", owner ? { text, owner: Number(owner) } : { text });
       els.actionText.value = "";
+      els.actionOwner.value = "";
     } catch (error) {
       toast(error.message, { kind: "error" });
     } finally {
