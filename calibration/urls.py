@@ -13,6 +13,16 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", LogoutClearingStorageView.as_view(), name="logout"),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("team/", include("teams.urls")),
     path("scorecards/", include("scorecards.urls")),
     path("interactions/", include("interactions.urls")),

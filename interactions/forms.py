@@ -103,7 +103,7 @@ class InteractionForm(forms.Form):
         max_length=500,
         required=False,
         assume_scheme="https",
-        help_text="For calls and expert sessions: where reviewers can listen.",
+        help_text="For calls and expert sessions: where reviewers can listen or watch.",
     )
     notes = forms.CharField(
         label="Transcript or notes",
@@ -119,11 +119,42 @@ class InteractionForm(forms.Form):
                 "rows": 14,
                 "spellcheck": "false",
                 "class": "paste-area",
-                "aria-describedby": "id_conversation_text-help paste-format",
+                "aria-describedby": "id_conversation_text_helptext paste-format",
             }
         ),
         help_text="Paste the messages in the format described below.",
     )
+
+    def clean_conversation_text(self) -> str:
+        return _unix_newlines(self.cleaned_data["conversation_text"])
+
+    def clean_notes(self) -> str:
+        return _unix_newlines(self.cleaned_data["notes"])
+
+    def changed_values(self) -> dict:
+        """The cleaned values of the fields whose submitted text differs from what the form
+        showed. A field left as it was keeps its stored value exactly: the form shows times to
+        the minute and the conversation as paste text, which would otherwise round it off."""
+        changed = {}
+        for name, value in self.cleaned_data.items():
+            shown = _as_shown(self[name])
+            sent = _unix_newlines(self.data.get(self.add_prefix(name), ""))
+            if sent != shown:
+                changed[name] = value
+        return changed
+
+
+def _unix_newlines(text: str) -> str:
+    """Browsers send a textarea's lines separated by CR LF."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _as_shown(bound_field) -> str:
+    """The text the form put in a field's input."""
+    shown = bound_field.field.widget.format_value(bound_field.initial)
+    if isinstance(shown, list | tuple):
+        shown = shown[0] if shown else ""
+    return _unix_newlines("" if shown is None else str(shown))
 
 
 class ImportForm(forms.Form):

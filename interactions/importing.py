@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from calibration.importing import ImportFailed, RowError, read_csv_rows, read_json_records
@@ -325,7 +325,7 @@ class _Collector:
         if body is not None and not isinstance(body, str):
             self.fail(f"{prefix}body", "must be text")
         else:
-            body_text = (body or "").strip("\n").rstrip()
+            body_text = services.clean_body(body)
             if not body_text.strip():
                 self.fail(f"{prefix}body", "empty body: a message needs text")
         return (
@@ -445,7 +445,9 @@ def export_interactions(
     interactions = Interaction.objects.filter(team=team)
     if queryset is not None:
         interactions = interactions.filter(pk__in=queryset.values("pk"))
-    interactions = list(interactions.order_by("occurred_at", "external_id", "pk"))
+    interactions = list(
+        interactions.order_by(F("occurred_at").asc(nulls_last=True), "external_id", "pk")
+    )
     messages: dict[int, list[Message]] = defaultdict(list)
     for chunk in _chunks([interaction.pk for interaction in interactions]):
         for message in Message.objects.filter(interaction_id__in=chunk).order_by(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from teams.models import Team
 
 from .models import Interaction, Message
+
+# Undated interactions last, whatever the database's default place for NULL.
+NEWEST_FIRST = (F("occurred_at").desc(nulls_last=True), "-id")
 
 
 def interaction_list(
@@ -44,7 +47,7 @@ def interaction_list(
             | Q(notes__icontains=search)
             | Q(pk__in=in_messages)
         )
-    return interactions.annotate(message_count=Count("messages")).order_by("-occurred_at", "-id")
+    return interactions.annotate(message_count=Count("messages")).order_by(*NEWEST_FIRST)
 
 
 def interaction_agents(*, team: Team) -> list[str]:
@@ -88,7 +91,7 @@ def interactions_for_sampling(
     )
     if not_calibrated:
         interactions = interactions.filter(session_items__isnull=True)
-    return interactions.order_by("-occurred_at", "-id")
+    return interactions.order_by(*NEWEST_FIRST)
 
 
 def _filtered(

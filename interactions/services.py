@@ -7,6 +7,7 @@ session or read from a file.
 
 from __future__ import annotations
 
+import difflib
 import re
 import uuid
 from dataclasses import dataclass
@@ -149,9 +150,10 @@ def clean_url(value: str | None, *, label: str = "link", field: str | None = Non
 
 # --- Pasted conversations --------------------------------------------------------------------
 
-# "Author (role) [2026-10-02 09:14]: text" — the role and the time are each optional.
+# "Author (role) [2026-10-02 09:14]: text" — the role and the time are each optional. An author
+# with parentheses, brackets or a colon in it is written in double quotes ("" for a quote).
 _HEADER = re.compile(
-    r"""^(?P<author>[^\s:()\[\]][^:()\[\]]*?)\s*
+    r"""^(?:"(?P<quoted>(?:[^"]|"")+)"|(?P<author>[^\s:()\[\]"][^:()\[\]]*?))\s*
         (?:\((?P<role>[^()]*)\)\s*)?
         (?:\[(?P<time>[^\[\]]*)\]\s*)?
         :(?:\s+|$)(?P<body>.*)$""",
@@ -159,6 +161,8 @@ _HEADER = re.compile(
 )
 _TIME_LIKE = re.compile(r"^\d{1,4}[-/.:]\d")  # "[2026-10-02 09:14]", "[09:14]"; not "[1]"
 _TIME_ONLY = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
+_PLAIN_AUTHOR = re.compile(r"^[^\s:()\[\]\"][^:()\[\]]*$")
+_INDENT = " "  # what format_conversation puts before a body line that looks like a message line
 
 
 @dataclass
@@ -170,28 +174,67 @@ class _Draft:
     lines: list[str]
 
 
+def clean_body(text: str) -> str:
+    """A message body as stored: LF newlines, no trailing spaces, no blank lines around it."""
+    lines = str(text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip("\n")
+
+
+def _looks_like_a_role(word: str) -> bool:
+    """A misspelt role ("agnet", "costumer", "cust"), as opposed to any word in parentheses."""
+    word = word.strip().lower()
+    if not word.isalpha() or word in _ROLE_NAMES:
+        return False
+    for role in _ROLE_NAMES:
+        if len(word) >= 4 and (role.startswith(word) or word.startswith(role)):
+            return True
+    return bool(difflib.get_close_matches(word, list(_ROLE_NAMES), n=1, cutoff=0.75))
+
+
+def _message_line(line: str):
+    """The header match when `line` starts a message (or is a wrong message line), else None."""
+    stripped = line.strip()
+    header = _HEADER.match(stripped) if stripped else None
+    if header is None:
+        return None
+    role_text, time_text = header["role"], header["time"]
+    if role_text is not None and (
+        role_text.strip().lower() in _ROLE_NAMES or _looks_like_a_role(role_text)
+    ):
+        return header
+    if time_text is not None and _TIME_LIKE.match(time_text.strip()):
+        return header
+    return None
+
+
 def parse_conversation(text: str, *, default_date: date | None = None) -> list[dict[str, Any]]:
     """Reads a pasted conversation into message dicts (author, role, sent_at, body).
 
     A message starts on a line `Author (role) [YYYY-MM-DD HH:MM]: text` that names a known role
-    or a time (or both). Every other line, blank lines included, continues the body of the
-    message above it, so "Note: ..." or "See [1]: ..." inside an email stays text. `[09:14]`
-    alone takes the date of `default_date`. Raises ConversationError naming every bad line.
+    or a time (or both); an author with parentheses, brackets or a colon is quoted:
+    `"Anna Berg (Acme Ltd)" (customer): text`. Every other line, blank lines included,
+    continues the body of the message above it, so "Note: ..." or "See [1]: ..." inside an email
+    stays text. A line that starts with a space never starts a message: one leading space is
+    dropped from such a line when it looks like a message line (that is how format_conversation
+    keeps it in the body). A message line with a misspelt role (`Sam (agnet): hi`) is an error,
+    not text. `[09:14]` alone takes the date of `default_date`. Raises ConversationError naming
+    every bad line.
     """
     lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     drafts: list[_Draft] = []
     errors: list[str] = []
     for number, raw in enumerate(lines, start=1):
+        indented = raw[:1] in (" ", "\t")
+        if drafts and indented:
+            escaped = raw.startswith(_INDENT) and _message_line(raw) is not None
+            drafts[-1].lines.append((raw[len(_INDENT) :] if escaped else raw).rstrip())
+            continue
         stripped = raw.strip()
-        header = _HEADER.match(stripped) if stripped else None
-        starts = False
-        if header:
-            role_text, time_text = header["role"], header["time"]
-            known_role = role_text is not None and role_text.strip().lower() in _ROLE_NAMES
-            looks_like_time = time_text is not None and bool(_TIME_LIKE.match(time_text.strip()))
+        header = _message_line(raw)
+        if header is None and not drafts and stripped:
             # The first message line may be wrong in any way: say how rather than skip it.
-            starts = known_role or looks_like_time or not drafts
-        if starts:
+            header = _HEADER.match(stripped)
+        if header is not None:
             if header["role"] is None and header["time"] is None:
                 errors.append(
                     f"Line {number}: a message line names a role in parentheses or a time in "
@@ -219,7 +262,10 @@ def parse_conversation(text: str, *, default_date: date | None = None) -> list[d
 
 
 def _start_message(header, number: int, default_date: date | None, errors: list[str]) -> _Draft:
-    author = " ".join(header["author"].split())
+    raw_author = header["author"] if header["quoted"] is None else header["quoted"]
+    author = " ".join(raw_author.replace('""', '"').split())
+    if not author:
+        errors.append(f"Line {number}: the message line has no author.")
     if len(author) > MAX_AUTHOR:
         errors.append(f"Line {number}: the author name is longer than {MAX_AUTHOR} characters.")
         author = author[:MAX_AUTHOR]
@@ -254,17 +300,45 @@ def _start_message(header, number: int, default_date: date | None, errors: list[
 
 
 def format_conversation(messages) -> str:
-    """The paste format of existing messages (for the edit form); parse_conversation reads it."""
+    """The paste format of existing messages (for the edit form).
+
+    parse_conversation reads it back to the same messages: authors that would not read back are
+    quoted, body lines that look like a message line are indented by one space, a body that
+    starts with spaces starts on the line after its header, and times keep their seconds (and
+    their offset when the local time alone is ambiguous).
+    """
     blocks = []
     for message in messages:
         author, role, sent_at, body = _message_parts(message)
-        stamp = ""
-        if sent_at is not None:
-            local = timezone.localtime(sent_at)
-            shape = "%Y-%m-%d %H:%M:%S" if local.second or local.microsecond else "%Y-%m-%d %H:%M"
-            stamp = f" [{local.strftime(shape)}]"
-        blocks.append(f"{author} ({role}){stamp}: {body}")
+        author = " ".join(str(author).split())
+        if not _PLAIN_AUTHOR.match(author):
+            author = '"' + author.replace('"', '""') + '"'
+        stamp = f" [{_format_time(sent_at)}]" if sent_at is not None else ""
+        header = f"{author} ({role}){stamp}:"
+        lines = clean_body(body).split("\n")
+        if not lines[0][:1].isspace():  # else the body starts on the next line, as it is
+            header = f"{header} {lines.pop(0)}"
+        escaped = [_INDENT + line if _message_line(line) else line for line in lines]
+        blocks.append("\n".join([header, *escaped]))
     return "\n\n".join(blocks)
+
+
+def _format_time(sent_at: datetime) -> str:
+    local = timezone.localtime(sent_at)
+    shape = "%Y-%m-%d %H:%M"
+    if local.microsecond:
+        shape = "%Y-%m-%d %H:%M:%S.%f"
+    elif local.second:
+        shape = "%Y-%m-%d %H:%M:%S"
+    text = local.strftime(shape)
+    try:
+        reads_back = datetime_from_text(text) == sent_at
+    except ValueError:
+        reads_back = False
+    if not reads_back:  # the hour repeated when the clocks go back
+        offset = local.strftime("%z")
+        text += f"{offset[:3]}:{offset[3:]}"
+    return text
 
 
 def _message_parts(message) -> tuple[str, str, datetime | None, str]:
@@ -322,6 +396,7 @@ def interaction_create(
     )
     if values["occurred_at"] is None:
         values["occurred_at"] = first_message_time(rows)
+    _ensure_something_to_review(values, rows)
     with transaction.atomic():
         _ensure_external_id_free(team=team, external_id=values["external_id"])
         try:
@@ -388,6 +463,12 @@ def interaction_update(
             occurred_at=values["occurred_at"],
         )
     with transaction.atomic():
+        content = (messages, conversation_text, notes, recording_url, url)
+        if any(value is not UNCHANGED for value in content):
+            # Only a change to what there is to review may leave nothing (an interaction
+            # imported from history starts empty and can still be renamed).
+            kept = rows if rows is not None else interaction.messages.exists()
+            _ensure_something_to_review(values, kept)
         if values["external_id"] != interaction.external_id:
             _ensure_external_id_free(
                 team=interaction.team, external_id=values["external_id"], exclude=interaction.pk
@@ -414,6 +495,18 @@ def interaction_update(
             interaction.messages.all().delete()
             _write_messages(interaction, rows)
     return interaction
+
+
+NOTHING_TO_REVIEW = (
+    "Give reviewers something to review: paste the conversation, or add a transcript or notes, "
+    "a recording link or the link in the helpdesk."
+)
+
+
+def _ensure_something_to_review(values: dict[str, Any], messages) -> None:
+    """An interaction with no messages, notes, recording or helpdesk link is an empty record."""
+    if not (messages or values["notes"] or values["recording_url"] or values["url"]):
+        raise InteractionError(NOTHING_TO_REVIEW)
 
 
 def first_message_time(rows: list[dict]) -> datetime | None:
@@ -490,7 +583,7 @@ def _clean_messages(
             errors.append(f"Message {number}: expected author, role, sent_at and body.")
             continue
         author = " ".join(str(message.get("author") or "").split())
-        body = str(message.get("body") or "").strip("\n").rstrip()
+        body = clean_body(message.get("body"))
         if not author:
             errors.append(f"Message {number}: give an author.")
         elif len(author) > MAX_AUTHOR:

@@ -1,4 +1,5 @@
 import json
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -51,10 +52,7 @@ def interaction_detail(request, pk: int):
         interaction = selectors.interaction_get(team=request.membership.team, pk=pk)
     except Interaction.DoesNotExist:
         raise Http404("No such interaction in this team.") from None
-    metadata = [
-        (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-        for key, value in interaction.metadata.items()
-    ]
+    metadata = [(key, _metadata_text(value)) for key, value in interaction.metadata.items()]
     return render(
         request,
         "interactions/detail.html",
@@ -63,9 +61,33 @@ def interaction_detail(request, pk: int):
             "conversation": list(interaction.messages.all()),
             "metadata": metadata,
             "is_call": interaction.channel in (Channel.PHONE, Channel.EXPERT_SESSION),
+            "recording_verb": _recording_verb(interaction.recording_url),
             "can_manage": request.membership.can_manage_content,
         },
     )
+
+
+def _metadata_text(value) -> str:
+    """Text as it is, a list of plain values as "a, b", anything else as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str | int | float) for item in value):
+        return ", ".join(str(item) for item in value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+AUDIO_EXTENSIONS = (".mp3", ".wav", ".m4a", ".ogg", ".oga", ".opus", ".aac", ".flac", ".wma")
+VIDEO_EXTENSIONS = (".mp4", ".m4v", ".webm", ".mov", ".mkv", ".avi", ".wmv")
+
+
+def _recording_verb(url: str) -> str:
+    """ "Listen to" an audio file, "Watch" a video, "Open" anything else (a player page)."""
+    path = urlsplit(url).path.lower()
+    if path.endswith(AUDIO_EXTENSIONS):
+        return "Listen to"
+    if path.endswith(VIDEO_EXTENSIONS):
+        return "Watch"
+    return "Open"
 
 
 @content_manager_required
@@ -106,7 +128,7 @@ def interaction_edit(request, pk: int):
     form = InteractionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.interaction_update(interaction=interaction, **form.cleaned_data)
+            services.interaction_update(interaction=interaction, **form.changed_values())
         except services.InteractionError as error:
             _add_error(form, error)
         else:

@@ -1,9 +1,106 @@
 """Admin for support staff. A version used in a session is shown read-only here too: the
 editor pages (and their versioning) are the way to change a scorecard."""
 
+from django import forms
 from django.contrib import admin
 
 from .models import Criterion, Scorecard, ScorecardVersion
+from .scales import Scale, ScaleError
+from .specs import CriterionData, SpecError, check_critical
+
+LOCKED = (
+    "Version {version} is used in a session and never changes: edit the scorecard on its page "
+    "instead (that starts a new version)."
+)
+
+CRITERION_FIELDS = [
+    "name",
+    "group",
+    "description",
+    "guidance_right",
+    "guidance_wrong",
+    "scale_kind",
+    "scale_points",
+    "scale_labels",
+    "scale_ordered",
+    "fail_values",
+    "na_allowed",
+    "weight",
+    "critical",
+    "is_active",
+]
+
+
+class CriterionAdminForm(forms.ModelForm):
+    """Refuses what the editor pages refuse: a criterion of a version used in a session, a
+    scale that is not valid, a critical criterion that cannot fail, a name used twice."""
+
+    class Meta:
+        model = Criterion
+        fields = ["version", "position", *CRITERION_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        version = cleaned.get("version") or getattr(self.instance, "version", None)
+        if version is not None and version.is_locked:
+            raise forms.ValidationError(LOCKED.format(version=version))
+        if self.errors:
+            return cleaned
+        value = {
+            name: cleaned[name] if name in cleaned else getattr(self.instance, name)
+            for name in CRITERION_FIELDS
+        }
+        try:
+            scale = _scale(value)
+            data = CriterionData(
+                name=value["name"] or "",
+                scale=scale,
+                group=value["group"] or "",
+                description=value["description"] or "",
+                guidance_right=value["guidance_right"] or "",
+                guidance_wrong=value["guidance_wrong"] or "",
+                na_allowed=value["na_allowed"],
+                weight=value["weight"] if value["weight"] is not None else 1,
+                critical=value["critical"],
+                is_active=value["is_active"],
+            )
+            check_critical(data)
+        except ScaleError as error:
+            raise forms.ValidationError(f"The scale is not valid: {error}") from None
+        except SpecError as error:
+            field = error.field if error.field in self.fields else None
+            self.add_error(field, error.message)
+            return cleaned
+        if version is not None:
+            _check_name_free(self, version, data.name)
+        return cleaned
+
+
+def _scale(value: dict) -> Scale:
+    labels, fails = value["scale_labels"] or [], value["fail_values"] or []
+    if not isinstance(labels, list) or not all(isinstance(item, str) for item in labels):
+        raise ScaleError('labels must be a list of text, like ["Poor", "Good"].')
+    if not isinstance(fails, list) or not all(
+        isinstance(item, int) and not isinstance(item, bool) for item in fails
+    ):
+        raise ScaleError("fail values must be a list of value codes, like [1, 2].")
+    return Scale(
+        kind=value["scale_kind"],
+        points=value["scale_points"],
+        labels=tuple(labels),
+        ordered=value["scale_ordered"],
+        fail_values=tuple(fails),
+    )
+
+
+def _check_name_free(form, version, name: str) -> None:
+    if version.pk is None:
+        return
+    others = Criterion.objects.filter(version=version, name__iexact=name)
+    if form.instance.pk is not None:
+        others = others.exclude(pk=form.instance.pk)
+    if others.exists():
+        form.add_error("name", f"There is already a criterion called “{name}” on this version.")
 
 
 class ScorecardVersionInline(admin.TabularInline):
@@ -30,6 +127,7 @@ class ScorecardAdmin(admin.ModelAdmin):
 
 class CriterionInline(admin.TabularInline):
     model = Criterion
+    form = CriterionAdminForm
     fields = [
         "position",
         "name",
@@ -66,6 +164,9 @@ class ScorecardVersionAdmin(admin.ModelAdmin):
     raw_id_fields = ["scorecard", "created_by"]
     inlines = [CriterionInline]
 
+    def has_change_permission(self, request, obj=None):
+        return _editable(obj) and super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         return _editable(obj) and super().has_delete_permission(request, obj)
 
@@ -94,6 +195,7 @@ class CriterionAdmin(admin.ModelAdmin):
     list_select_related = ["version__scorecard"]
     readonly_fields = ["key"]
     raw_id_fields = ["version"]
+    form = CriterionAdminForm
 
     def has_change_permission(self, request, obj=None):
         return _editable(obj and obj.version) and super().has_change_permission(request, obj)

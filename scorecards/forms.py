@@ -10,6 +10,7 @@ from .specs import (
     ScaleInput,
     SpecError,
     build_scale,
+    check_critical,
     fail_text_for_input,
     parse_fail_text,
 )
@@ -68,7 +69,8 @@ class CriterionForm(forms.Form):
         required=False,
         help_text=(
             "Which values count as a fail, separated by commas: e.g. “1, 2” or “Poor”. "
-            "Pass / fail scales: always “Fail”."
+            "Use “|” between them when a label has a comma in it: “Bad, really | Poor”. "
+            "Pass / fail scales: always “Fail”. A critical criterion needs at least one."
         ),
     )
     na_allowed = forms.BooleanField(label="N/A allowed", required=False)
@@ -88,16 +90,17 @@ class CriterionForm(forms.Form):
         return cleaned
 
     def _build(self, cleaned: dict) -> CriterionData:
+        labels = cleaned["labels"].splitlines()
         scale = build_scale(
             ScaleInput(
                 kind=cleaned["scale_kind"],
                 points=cleaned["points"],
-                labels=cleaned["labels"].splitlines(),
+                labels=labels,
                 ordered=cleaned["ordered"],
-                fail_values=parse_fail_text(cleaned["fail_values"]),
+                fail_values=parse_fail_text(cleaned["fail_values"], labels),
             )
         )
-        return CriterionData(
+        data = CriterionData(
             name=cleaned["name"],
             scale=scale,
             group=cleaned["group"],
@@ -108,6 +111,8 @@ class CriterionForm(forms.Form):
             weight=cleaned["weight"],
             critical=cleaned["critical"],
         )
+        check_critical(data)
+        return data
 
     @staticmethod
     def initial_for(criterion) -> dict:

@@ -35,6 +35,7 @@ from .specs import (
     ScaleInput,
     SpecError,
     build_scale,
+    check_critical,
     fail_tokens,
     format_number,
     parse_bool,
@@ -169,13 +170,16 @@ def _read_csv(data: bytes) -> list[ScorecardDraft]:
             continue
         draft = drafts.setdefault(name.casefold(), ScorecardDraft(name=name, row=line))
         _read_csv_description(draft, row)
+        if not any(row.get(_csv_column(key), "") for key in _CRITERION_KEYS):
+            continue  # a scorecard row without a criterion: how a scorecard with none is written
         fields = _csv_fields(row)
         data_, row_errors = _parse_criterion(
             fields, lambda column, line=line: (line, _csv_column(column))
         )
         errors.extend(row_errors)
-        if data_ is not None:
-            errors.extend(_add_to_draft(draft, data_, (line, "criterion"), f"row {line}"))
+        errors.extend(
+            _add_to_draft(draft, fields["name"], data_, (line, "criterion"), f"row {line}")
+        )
     if errors:
         raise ImportFailed(errors)
     return list(drafts.values())
@@ -260,8 +264,8 @@ def _json_criterion(draft: ScorecardDraft, number: int, index: int, item) -> lis
         return [RowError(number, prefix, "each criterion must be a JSON object")]
     fields = {name: item.get(name) for name in _CRITERION_KEYS}
     data, errors = _parse_criterion(fields, lambda column: (number, f"{prefix}.{column}"))
-    if data is not None:
-        errors.extend(_add_to_draft(draft, data, (number, f"{prefix}.name"), prefix))
+    name = _json_text(fields["name"])
+    errors.extend(_add_to_draft(draft, name, data, (number, f"{prefix}.name"), prefix))
     return errors
 
 
@@ -313,6 +317,7 @@ def _parse_criterion(fields: dict, where: Where) -> tuple[CriterionData | None, 
             is_active=flags["active"],
             **texts,
         )
+        check_critical(data)
     except SpecError as problem:
         error(problem.field, problem.message)
         return None, errors
@@ -398,18 +403,27 @@ def _as_list(value) -> list[str]:
 
 
 def _add_to_draft(
-    draft: ScorecardDraft, data: CriterionData, at: tuple[int, str], where: str
+    draft: ScorecardDraft,
+    name: str,
+    data: CriterionData | None,
+    at: tuple[int, str],
+    where: str,
 ) -> list[RowError]:
-    """Adds a parsed criterion, refusing a second one with the same name."""
-    key = data.name.casefold()
+    """Adds a parsed criterion, refusing a second one with the same name. `data` is None when
+    the criterion had errors: its name still counts, so a duplicate is reported as well."""
+    name = (name or "").strip()
+    key = name.casefold()
+    if not key:
+        return []
     if key in draft.first_seen:
         message = (
-            f"duplicate criterion “{data.name}” in scorecard “{draft.name}” "
+            f"duplicate criterion “{name}” in scorecard “{draft.name}” "
             f"(first at {draft.first_seen[key]})"
         )
         return [RowError(at[0], at[1], message)]
     draft.first_seen[key] = where
-    draft.criteria.append(data)
+    if data is not None:
+        draft.criteria.append(data)
     return []
 
 
@@ -468,6 +482,10 @@ def _export_csv(scorecards) -> bytes:
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for scorecard, criteria in scorecards:
+        if not criteria:  # a row with only the scorecard keeps it in the file
+            writer.writerow(
+                {"scorecard": scorecard.name, "scorecard_description": scorecard.description}
+            )
         for index, criterion in enumerate(criteria):
             row = _criterion_csv(scorecard, criterion)
             row["scorecard_description"] = scorecard.description if index == 0 else ""

@@ -18,14 +18,21 @@ from django.utils import timezone
 
 from .models import Criterion, Scorecard, ScorecardVersion
 from .selectors import display_order
-from .specs import CriterionData, describe_changes
+from .specs import CriterionData, SpecError, check_critical, describe_changes
 
 CREATED = "Created"
 REORDERED = "Reordered criteria"
 
 
 class ScorecardError(Exception):
-    """A scorecard change that cannot be made; the message is shown to the user."""
+    """A scorecard change that cannot be made; the message is shown to the user.
+
+    `field` names the criterion field at fault (as on the criterion form), when there is one.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,7 @@ def scorecard_create(
     name = _clean_name(name)
     _check_name_free(team=team, name=name)
     _check_unique_names([data.name for data in criteria])
+    _check_new_criteria([(None, data) for data in criteria], [])
     scorecard = Scorecard.objects.create(
         team=team, name=name, description=description.strip(), created_by=user
     )
@@ -257,6 +265,7 @@ def _edit(scorecard: Scorecard, user, change) -> Edit:
         entries: list[Entry] = [(c.key, CriterionData.from_criterion(c)) for c in current]
         wanted = change(list(entries))
         _check_unique_names([data.name for _, data in wanted])
+        _check_new_criteria(wanted, entries)
         changes = _describe(entries, wanted)
         if not changes:
             return Edit(version=version, changes=[])
@@ -298,9 +307,23 @@ def _check_unique_names(names: list[str]) -> None:
         if name.casefold() in seen:
             raise ScorecardError(
                 f"There is already a criterion called “{name}” on this scorecard "
-                "(if it was retired, restore it instead)."
+                "(if it was retired, restore it instead).",
+                field="name",
             )
         seen.add(name.casefold())
+
+
+def _check_new_criteria(wanted: list[Entry], entries: list[Entry]) -> None:
+    """Rules for what is added or rescored now; criteria stored before them stay editable."""
+    before = dict(entries)
+    for key, data in wanted:
+        old = before.get(key)
+        if old is not None and (old.critical, old.scale) == (data.critical, data.scale):
+            continue
+        try:
+            check_critical(data)
+        except SpecError as error:
+            raise ScorecardError(f"“{data.name}”: {error.message}", field=error.field) from None
 
 
 def _write_new_version(

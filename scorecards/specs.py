@@ -172,16 +172,46 @@ def _parse_value(scale: Scale, token: str) -> int:
         raise SpecError("fail_values", f"Fail value {error}") from None
 
 
+CRITICAL_NEEDS_A_FAIL = "A critical criterion needs at least one value that counts as a fail."
+
+
+def check_critical(data: CriterionData) -> None:
+    """A critical criterion fails the interaction when it fails: it must be able to fail."""
+    if data.critical and not data.scale.effective_fail_values:
+        raise SpecError("fail_values", CRITICAL_NEEDS_A_FAIL)
+
+
 def split_list(text: str) -> list[str]:
     """Labels or fail values written in one cell or input: "Poor | Fair | Good"."""
     return [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
 
 
-def parse_fail_text(text: str) -> list[str]:
-    """The fail-values input of the form: separated by “|” if it has one, else by commas
-    (so a label with a comma in it can still be named: "Yes, mostly | No")."""
-    separator = LIST_SEPARATOR if LIST_SEPARATOR in text else ","
-    return [part.strip() for part in text.split(separator) if part.strip()]
+def parse_fail_text(text: str, labels: Sequence[str] = ()) -> list[str]:
+    """The fail-values input of the form: separated by “|” or new lines if it has any, else by
+    commas. With commas, a label that has commas in it is still one value: with the labels
+    "Good, mostly" and "Bad, really", "Bad, really" names one label, not "Bad" and "really"."""
+    if LIST_SEPARATOR in text or "\n" in text:
+        parts = text.replace("\n", LIST_SEPARATOR).split(LIST_SEPARATOR)
+        return [part.strip() for part in parts if part.strip()]
+    pieces = [part.strip() for part in text.split(",")]
+    by_text = {_comma_key(label): label.strip() for label in labels if "," in label}
+    values = []
+    start = 0
+    while start < len(pieces):
+        for end in range(len(pieces), start + 1, -1):  # the longest run that names a label
+            label = by_text.get(_comma_key(",".join(pieces[start:end])))
+            if label is not None:
+                values.append(label)
+                start = end
+                break
+        else:
+            values.append(pieces[start])
+            start += 1
+    return [value for value in values if value]
+
+
+def _comma_key(text: str) -> str:
+    return ",".join(part.strip() for part in text.split(",")).casefold()
 
 
 def fail_tokens(scale: Scale) -> list[str]:

@@ -163,7 +163,7 @@ def _try_edit(form, call):
     try:
         return call()
     except services.ScorecardError as error:
-        form.add_error(None, str(error))
+        form.add_error(error.field if error.field in form.fields else None, str(error))
     except Criterion.DoesNotExist:
         raise Http404("No such criterion on this scorecard.") from None
     return None

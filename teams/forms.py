@@ -12,7 +12,10 @@ class MemberAddForm(forms.Form):
     password = forms.CharField(
         widget=forms.PasswordInput,
         required=False,
-        help_text="Only for a new account: the person can change it later.",
+        help_text=(
+            "Only for a new account. They can change it later: their name in the top bar, "
+            "then “Change your password”."
+        ),
     )
 
 

@@ -13,7 +13,8 @@ def teams_for_user(*, user) -> QuerySet[Team]:
 
 
 def membership_for(*, user, team_id: int | None) -> Membership | None:
-    """The user's membership in the given team, or their first team when none is chosen."""
+    """The user's membership in the given team, or when none is chosen (the choice lives in
+    the session, so it lasts until they log out) the team they joined first."""
     if not user.is_authenticated:
         return None
     memberships = Membership.objects.select_related("team").filter(user=user)
@@ -21,7 +22,7 @@ def membership_for(*, user, team_id: int | None) -> Membership | None:
         chosen = memberships.filter(team_id=team_id).first()
         if chosen is not None:
             return chosen
-    return memberships.order_by("team__name").first()
+    return memberships.order_by("joined_at", "pk").first()
 
 
 def team_members(*, team: Team) -> QuerySet[Membership]:

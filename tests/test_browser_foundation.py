@@ -139,7 +139,7 @@ def test_facilitator_imports_interactions_and_opens_one(new_page, login):
     expect(page.get_by_text("4 interactions", exact=True)).to_be_visible()
     rows = page.get_by_role("table").locator("tbody tr")
     expect(rows).to_have_count(4)
-    for external_id in ("ZD-48213", "CHAT-90551", "CALL-7781", "EXP-2026-031"):
+    for external_id in ("ZD-51842", "CHAT-90551", "CALL-7781", "EXP-2026-031"):
         expect(page.get_by_role("link", name=external_id)).to_be_visible()
 
     page.get_by_label("Channel").select_option(label="Phone call")
@@ -147,7 +147,7 @@ def test_facilitator_imports_interactions_and_opens_one(new_page, login):
     expect(page.get_by_text("1 interaction matches", exact=True)).to_be_visible()
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Cancel contract before renewal")
-    expect(page.get_by_role("link", name="ZD-48213")).to_have_count(0)
+    expect(page.get_by_role("link", name="ZD-51842")).to_have_count(0)
 
     page.get_by_role("link", name="CALL-7781").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Cancel contract before renewal")
@@ -158,7 +158,7 @@ def test_facilitator_imports_interactions_and_opens_one(new_page, login):
     expect(page.locator(".transcript")).to_contain_text("Agent offered a downgrade to 3 seats")
 
     page.get_by_role("link", name="← Interactions").click()
-    page.get_by_role("link", name="ZD-48213").click()
+    page.get_by_role("link", name="ZD-51842").click()
     expect(page.get_by_role("heading", name="Email thread")).to_be_visible()
     messages = page.locator(".conversation .message")
     expect(messages).to_have_count(4)
@@ -293,3 +293,29 @@ def test_team_switcher_changes_the_current_team(new_page, login):
     expect(page.get_by_role("link", name="New scorecard")).to_be_visible()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Team").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Bravo support")
+
+
+def test_arrow_keys_on_a_role_select_do_not_save_until_enter(new_page, login):
+    team = TeamFactory(name="Support EU")
+    member(team, "alex", Role.ADMIN)
+    member(team, "nina", Role.REVIEWER)
+    page = new_page()
+    login(page, "alex")
+    page.goto("/team/")
+
+    role = page.get_by_label("Role of nina")
+    role.focus()
+    page.keyboard.press("ArrowDown")  # Reviewer → Manager, only a step through the list
+    page.wait_for_timeout(500)
+    expect(page.get_by_role("status")).to_have_count(0)
+    assert Membership.objects.get(team=team, user__username="nina").role == Role.REVIEWER
+
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("nina is now Manager.")
+    assert Membership.objects.get(team=team, user__username="nina").role == Role.MANAGER
+
+    role = page.get_by_label("Role of nina")
+    role.focus()
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Tab")  # leaving the select with a new value saves it
+    expect(page.get_by_role("status")).to_contain_text("nina is now Reviewer.")

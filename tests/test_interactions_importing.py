@@ -92,7 +92,7 @@ def test_the_example_files_import_cleanly(name):
     call = by_id["CALL-7781"]
     assert call.recording_url.startswith("https://recordings.example.com/")
     assert not call.messages.exists()
-    email = by_id["ZD-48213"]
+    email = by_id["ZD-51842"]
     assert email.metadata["tags"] == ["billing", "refund"]
     assert list(email.messages.values_list("role", flat=True)) == [
         "customer",
@@ -520,3 +520,19 @@ def test_reimport_cannot_rewrite_a_calibrated_conversation():
     assert "already scored in a calibration session" in str(failure.value)
     assert failure.value.errors[0].row == 1
     assert not Message.objects.filter(interaction=used).exists()
+
+
+def test_the_example_files_do_not_reuse_the_demo_datas_external_ids():
+    demo = json.loads((EXAMPLES.parent / "demo" / "interactions.json").read_text("utf-8"))
+    records = demo["interactions"] if isinstance(demo, dict) else demo
+    demo_ids = {record["external_id"] for record in records}
+    example = json.loads((EXAMPLES / "interactions.json").read_text("utf-8"))
+    example_ids = {
+        record["external_id"]
+        for record in (example["interactions"] if isinstance(example, dict) else example)
+    }
+    with (EXAMPLES / "interactions.csv").open(encoding="utf-8", newline="") as file:
+        csv_ids = {row["external_id"] for row in csv.DictReader(file)}
+
+    assert example_ids and not example_ids & demo_ids
+    assert csv_ids == example_ids

@@ -145,8 +145,8 @@ def test_interaction_create_from_message_dicts():
 def test_interaction_create_generates_an_external_id_when_blank():
     team = TeamFactory()
 
-    first = services.interaction_create(team=team, channel="chat", external_id="  ")
-    second = services.interaction_create(team=team, channel="chat")
+    first = services.interaction_create(team=team, channel="chat", external_id="  ", notes="n")
+    second = services.interaction_create(team=team, channel="chat", notes="n")
 
     assert first.external_id.startswith("manual-")
     assert first.external_id != second.external_id
@@ -156,7 +156,9 @@ def test_interaction_create_refuses_a_duplicate_external_id_in_the_team():
     existing = InteractionFactory(external_id="ZD-7")
 
     with pytest.raises(services.InteractionError, match="'ZD-7' already exists") as failure:
-        services.interaction_create(team=existing.team, channel="email", external_id="ZD-7")
+        services.interaction_create(
+            team=existing.team, channel="email", external_id="ZD-7", notes="n"
+        )
 
     assert failure.value.field == "external_id"
     assert Interaction.objects.filter(team=existing.team).count() == 1
@@ -166,7 +168,7 @@ def test_the_same_external_id_is_fine_in_another_team():
     InteractionFactory(external_id="ZD-7")
 
     interaction = services.interaction_create(
-        team=TeamFactory(), channel="email", external_id="ZD-7"
+        team=TeamFactory(), channel="email", external_id="ZD-7", notes="n"
     )
 
     assert interaction.pk is not None
@@ -313,3 +315,146 @@ def test_a_calibrated_interactions_conversation_cannot_change():
 
     assert updated.agent_name == "Renamed Agent"
     assert not interaction.messages.exists()
+
+
+# --- Paste format: round trip and mistakes ----------------------------------------------------
+
+TRICKY = [
+    {
+        "author": "Anna Berg (Acme Ltd)",
+        "role": "customer",
+        "sent_at": datetime(2026, 10, 2, 9, 14, 37, 250000, tzinfo=UTC),
+        "body": "Hello,\nBot (system): this line was quoted from the chat\n\nSee [1]: the docs",
+    },
+    {
+        "author": "Support: Tier 2",
+        "role": "agent",
+        "sent_at": None,
+        "body": "   indented first line\n  Sam (agent) [2026-10-02 09:20]: quoted, indented\nOK",
+    },
+    {
+        "author": '"Quoted" [nick]',
+        "role": "other",
+        "sent_at": datetime(2026, 10, 2, 9, 30, tzinfo=UTC),
+        "body": (
+            "Tom (agnet): a typo, quoted\n\\Bob (customer): a backslash\n\tAnna (customer): tab"
+        ),
+    },
+    {"author": "Helpdesk", "role": "system", "sent_at": None, "body": "Sam (agent): as text"},
+]
+
+
+def test_format_conversation_round_trips_tricky_authors_and_bodies():
+    text = services.format_conversation(TRICKY)
+
+    assert services.parse_conversation(text) == TRICKY
+    assert text.startswith('"Anna Berg (Acme Ltd)" (customer) [2026-10-02 09:14:37.250000]: Hello,')
+    assert "\n Bot (system): this line was quoted" in text  # indented: stays in the body
+    assert '"Support: Tier 2" (agent):\n   indented first line' in text
+
+
+def test_format_conversation_keeps_the_offset_of_a_time_in_the_repeated_hour(settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    messages = [
+        # 02:30 happens twice on 25 October 2026 in Berlin: CEST (00:30 UTC), then CET.
+        {
+            "author": "A",
+            "role": "agent",
+            "sent_at": datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+            "body": "first",
+        },
+        {
+            "author": "A",
+            "role": "agent",
+            "sent_at": datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+            "body": "second",
+        },
+    ]
+
+    text = services.format_conversation(messages)
+
+    assert services.parse_conversation(text) == messages
+    # In the repeated hour the local time alone is ambiguous: both carry their offset.
+    assert "[2026-10-25 02:30+02:00]" in text and "[2026-10-25 02:30+01:00]" in text
+    assert "[2026-10-25 04:00]" in services.format_conversation(
+        [
+            {
+                "author": "A",
+                "role": "agent",
+                "sent_at": datetime(2026, 10, 25, 3, tzinfo=UTC),
+                "body": "after",
+            }
+        ]
+    )
+
+
+def test_an_indented_message_line_continues_the_message_above():
+    messages = services.parse_conversation("Anna (customer): hi\n Bot (system): quoted\n  x")
+
+    assert len(messages) == 1
+    assert messages[0]["body"] == "hi\nBot (system): quoted\n  x"
+
+
+def test_a_quoted_author_may_hold_parentheses_and_colons():
+    messages = services.parse_conversation('"Support: Tier 2 (EU)" (agent): hello')
+
+    assert messages[0]["author"] == "Support: Tier 2 (EU)"
+    assert messages[0]["role"] == "agent"
+
+
+def test_a_misspelt_role_is_an_error_not_text():
+    with pytest.raises(services.ConversationError) as failure:
+        services.parse_conversation("Anna (customer): hi\nSam (agnet): hello")
+
+    assert failure.value.errors == [
+        "Line 2: unknown role 'agnet' (use customer, agent, system, other)."
+    ]
+
+
+def test_a_word_in_parentheses_that_is_not_like_a_role_stays_text():
+    messages = services.parse_conversation("Anna (customer): hi\nInvoice (March): paid in full")
+
+    assert messages[0]["body"] == "hi\nInvoice (March): paid in full"
+
+
+def test_interaction_create_with_nothing_to_review_is_refused_and_writes_nothing():
+    team = TeamFactory()
+
+    with pytest.raises(services.InteractionError, match="Give reviewers something to review"):
+        services.interaction_create(team=team, channel="email", subject="Empty")
+
+    assert not Interaction.objects.filter(team=team).exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"notes": "Customer asked for a refund."},
+        {"recording_url": "https://rec.example.com/1.mp3"},
+        {"url": "https://helpdesk.example.com/tickets/1"},
+        {"conversation_text": "Anna (customer): hi"},
+    ],
+)
+def test_interaction_create_needs_one_thing_to_review(content):
+    interaction = services.interaction_create(team=TeamFactory(), channel="phone", **content)
+
+    assert interaction.pk is not None
+
+
+def test_interaction_update_cannot_remove_the_last_thing_to_review():
+    interaction = InteractionFactory(url="", notes="Only notes", recording_url="")
+
+    with pytest.raises(services.InteractionError, match="Give reviewers something to review"):
+        services.interaction_update(interaction=interaction, notes="")
+
+    interaction.refresh_from_db()
+    assert interaction.notes == "Only notes"
+
+
+def test_an_empty_interaction_from_history_can_still_be_renamed():
+    interaction = InteractionFactory(url="", notes="", recording_url="", subject="Imported")
+
+    services.interaction_update(interaction=interaction, subject="Renamed")
+
+    interaction.refresh_from_db()
+    assert interaction.subject == "Renamed"

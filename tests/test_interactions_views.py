@@ -478,3 +478,171 @@ def test_messages_are_not_left_behind_by_a_failed_create(as_facilitator, team):
     as_facilitator.post(CREATE, form_data(url="not a link"))
 
     assert not Message.objects.exists()
+
+
+# --- Editing keeps what was not touched --------------------------------------------------------
+
+
+def as_a_browser_submits(form, **changes):
+    """The edit form posted back as a browser would: each input as shown, textarea lines
+    separated by CR LF, with `changes` typed over some inputs."""
+    data = {}
+    for bound in form:
+        shown = bound.field.widget.format_value(bound.value())
+        if isinstance(shown, list):
+            shown = shown[0] if shown else ""
+        data[bound.name] = "" if shown is None else str(shown)
+    data.update(changes)
+    return {name: value.replace("\n", "\r\n") for name, value in data.items()}
+
+
+def tricky_interaction(team, **fields):
+    interaction = InteractionFactory(
+        team=team,
+        url="https://helpdesk.example.com/tickets/5",
+        occurred_at=datetime(2026, 10, 2, 9, 14, 37, tzinfo=UTC),
+        notes="First line\nsecond line",
+        **fields,
+    )
+    bodies = [
+        ("Anna Berg (Acme Ltd)", "customer", "Hello\nBot (system): this was quoted\nThanks"),
+        ("Support: Tier 2", "agent", "  Indented answer\nSam (agnet): a typo in a quote"),
+    ]
+    for position, (author, role, body) in enumerate(bodies, start=1):
+        MessageFactory(
+            interaction=interaction, position=position, author=author, role=role, body=body
+        )
+    return interaction
+
+
+def test_editing_only_the_subject_leaves_the_messages_and_time_untouched(as_facilitator, team):
+    interaction = tricky_interaction(team, subject="Before")
+    before = list(interaction.messages.values_list("pk", "author", "role", "sent_at", "body"))
+    url = reverse("interactions:edit", args=[interaction.pk])
+    form = as_facilitator.get(url).context["form"]
+
+    response = as_facilitator.post(url, as_a_browser_submits(form, subject="After"))
+
+    assert response.status_code == 302, response.context["form"].errors
+    interaction.refresh_from_db()
+    assert interaction.subject == "After"
+    assert interaction.occurred_at == datetime(2026, 10, 2, 9, 14, 37, tzinfo=UTC)
+    assert interaction.notes == "First line\nsecond line"
+    after = list(interaction.messages.values_list("pk", "author", "role", "sent_at", "body"))
+    assert after == before
+
+
+def test_editing_one_message_keeps_the_tricky_others_as_they_were(as_facilitator, team):
+    interaction = tricky_interaction(team)
+    url = reverse("interactions:edit", args=[interaction.pk])
+    form = as_facilitator.get(url).context["form"]
+    text = form.initial["conversation_text"]
+
+    response = as_facilitator.post(
+        url, as_a_browser_submits(form, conversation_text=text.replace("Thanks", "Thank you"))
+    )
+
+    assert response.status_code == 302, response.context["form"].errors
+    assert list(interaction.messages.values_list("author", "body")) == [
+        ("Anna Berg (Acme Ltd)", "Hello\nBot (system): this was quoted\nThank you"),
+        ("Support: Tier 2", "  Indented answer\nSam (agnet): a typo in a quote"),
+    ]
+
+
+def test_a_calibrated_interaction_can_be_renamed_from_the_edit_page():
+    from .factories import SessionWorld
+
+    world = SessionWorld()
+    interaction = world.interactions[0]
+    interaction.notes = "Transcript\nwith two lines"
+    interaction.save()
+    MessageFactory(interaction=interaction, position=1, author="A (B)", body="x\nC (agent): y")
+    facilitator = world.facilitator
+    from django.test import Client
+
+    client = Client()
+    client.force_login(facilitator)
+    url = reverse("interactions:edit", args=[interaction.pk])
+    form = client.get(url).context["form"]
+
+    response = client.post(url, as_a_browser_submits(form, subject="Renamed"))
+
+    assert response.status_code == 302, response.context["form"].errors
+    interaction.refresh_from_db()
+    assert interaction.subject == "Renamed"
+
+
+def test_an_empty_new_interaction_form_saves_nothing(as_facilitator, team):
+    empty = {name: "" for name in form_data()} | {"channel": "email"}
+
+    response = as_facilitator.post(CREATE, empty)
+
+    assert response.status_code == 400
+    assert "Give reviewers something to review" in response.content.decode()
+    assert not Interaction.objects.filter(team=team).exists()
+
+
+def test_help_texts_are_linked_to_their_inputs(as_facilitator):
+    html = as_facilitator.get(CREATE).content.decode()
+
+    assert 'aria-describedby="id_external_id_helptext"' in html
+    assert 'id="id_external_id_helptext"' in html
+    assert 'aria-describedby="id_conversation_text_helptext paste-format"' in html
+    assert 'id="id_conversation_text_helptext"' in html
+
+
+# --- Detail page details -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("recording", "verb"),
+    [
+        ("https://rec.example.com/calls/7781.MP3", "Listen to"),
+        ("https://rec.example.com/sessions/031.mp4?t=1", "Watch"),
+        ("https://rec.example.com/player/031", "Open"),
+    ],
+)
+def test_the_recording_link_says_what_it_opens(as_reviewer, team, recording, verb):
+    interaction = InteractionFactory(
+        team=team, channel=Channel.EXPERT_SESSION, recording_url=recording
+    )
+
+    html = as_reviewer.get(interaction.get_absolute_url()).content.decode()
+
+    assert f"▶ {verb} the recording ↗" in html
+
+
+def test_a_call_without_messages_does_not_count_zero_messages(as_reviewer, team):
+    interaction = InteractionFactory(team=team, channel=Channel.PHONE, notes="Transcript")
+
+    html = as_reviewer.get(interaction.get_absolute_url()).content.decode()
+
+    assert "<dt>Messages</dt>" not in html
+
+
+def test_metadata_lists_read_as_comma_separated_text(as_reviewer, team):
+    interaction = InteractionFactory(
+        team=team, metadata={"tags": ["billing", "refund"], "nested": {"a": 1}}
+    )
+
+    html = as_reviewer.get(interaction.get_absolute_url()).content.decode()
+
+    assert '<th scope="row">tags</th><td>billing, refund</td>' in html
+    assert '<th scope="row">nested</th><td>{&quot;a&quot;: 1}</td>' in html
+
+
+def test_an_empty_library_offers_no_export(as_facilitator):
+    html = as_facilitator.get(LIST).content.decode()
+
+    assert reverse("interactions:export", args=["csv"]) not in html
+    assert reverse("interactions:export", args=["json"]) not in html
+
+
+def test_undated_interactions_are_listed_last(as_reviewer, team):
+    InteractionFactory(team=team, external_id="UNDATED", occurred_at=None)
+    InteractionFactory(team=team, external_id="OLD", occurred_at=datetime(2026, 1, 1, tzinfo=UTC))
+    InteractionFactory(team=team, external_id="NEW", occurred_at=datetime(2026, 9, 1, tzinfo=UTC))
+
+    interactions = as_reviewer.get(LIST).context["interactions"]
+
+    assert [i.external_id for i in interactions] == ["NEW", "OLD", "UNDATED"]

@@ -393,3 +393,46 @@ def test_export_can_be_limited_to_some_scorecards():
     payload = json.loads(export_scorecards(team=team, fmt="json", scorecard_ids=[other.pk]))
 
     assert payload == {"scorecards": [{"name": "Other", "description": "", "criteria": []}]}
+
+
+# --- QA fixes ------------------------------------------------------------------------------------
+
+
+def test_a_critical_criterion_without_fail_values_is_a_row_error():
+    team = TeamFactory()
+
+    errors = errors_of(team, csv_file(row(fail="", critical="yes")))
+
+    assert errors == [
+        (2, "fail_values", "A critical criterion needs at least one value that counts as a fail.")
+    ]
+    assert not Scorecard.objects.filter(team=team).exists()
+
+
+def test_a_bad_row_and_a_later_duplicate_of_its_name_are_both_reported():
+    team = TeamFactory()
+
+    errors = errors_of(
+        team,
+        csv_file(
+            row("C3", scale="labels", points="", labels="Only", fail=""),
+            row("c3", "binary", "", fail=""),
+        ),
+    )
+
+    assert [(line, column) for line, column, _ in errors] == [(2, "labels"), (3, "criterion")]
+    assert "duplicate criterion “c3”" in errors[1][2]
+
+
+def test_a_scorecard_without_criteria_survives_a_csv_round_trip():
+    source, target = TeamFactory(), TeamFactory()
+    services.scorecard_create(team=source, name="Empty one", description="To be filled")
+
+    exported = export_scorecards(team=source, fmt="csv")
+    result = import_scorecards(team=target, data=exported, fmt="csv")
+
+    assert result.created == ["Empty one"]
+    scorecard = Scorecard.objects.get(team=target)
+    assert scorecard.description == "To be filled"
+    assert not Criterion.objects.filter(version__scorecard=scorecard).exists()
+    assert export_scorecards(team=target, fmt="csv") == exported

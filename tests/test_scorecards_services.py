@@ -374,3 +374,62 @@ def test_build_scale_reads_fail_values_as_written_on_the_scale():
 def test_criterion_data_refuses_bad_weights(weight, message):
     with pytest.raises(SpecError, match=message):
         data("Tone", weight=weight)
+
+
+# --- critical criteria and fail values -----------------------------------------------------------
+
+NO_FAILS = Scale(kind=ScaleKind.NUMERIC, points=5)
+
+
+def test_a_critical_criterion_that_cannot_fail_is_refused_and_changes_nothing():
+    scorecard = make_scorecard("Tone")
+
+    with pytest.raises(services.ScorecardError, match="needs at least one value") as failure:
+        services.criterion_add(
+            scorecard=scorecard, data=data("Safety", scale=NO_FAILS, critical=True)
+        )
+
+    assert failure.value.field == "fail_values"
+    assert names(current(scorecard)) == ["Tone"]
+    with pytest.raises(services.ScorecardError, match="needs at least one value"):
+        services.scorecard_create(
+            team=TeamFactory(), name="X", criteria=[data("Safety", scale=NO_FAILS, critical=True)]
+        )
+
+
+def test_an_older_critical_criterion_without_fail_values_does_not_block_other_edits():
+    scorecard = make_scorecard("Tone", "Safety")
+    Criterion.objects.filter(name="Safety").update(critical=True, fail_values=[])
+
+    services.criterion_add(scorecard=scorecard, data=data("Empathy"))
+    services.criterion_retire(scorecard=scorecard, key=criterion(scorecard, "Safety").key)
+
+    assert names(current(scorecard)) == ["Tone", "Safety", "Empathy"]
+
+
+def test_a_duplicate_name_error_names_the_name_field():
+    scorecard = make_scorecard("Tone")
+
+    with pytest.raises(services.ScorecardError) as failure:
+        services.criterion_add(scorecard=scorecard, data=data("tone"))
+
+    assert failure.value.field == "name"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Bad, really", ["Bad, really"]),
+        ("Bad,really, Poor", ["Bad, really", "Poor"]),
+        ("Poor, Good, mostly", ["Poor", "Good, mostly"]),
+        ("Bad, really | Poor", ["Bad, really", "Poor"]),
+        ("Bad, really\nPoor", ["Bad, really", "Poor"]),
+        ("1, 2", ["1", "2"]),
+    ],
+)
+def test_fail_values_may_name_labels_with_commas(text, expected):
+    from scorecards.specs import parse_fail_text
+
+    labels = ["Good, mostly", "Poor", "Bad, really"]
+
+    assert parse_fail_text(text, labels) == expected

@@ -504,3 +504,67 @@ def _text(response) -> str:
         .replace("&quot;", '"')
         .replace("&amp;", "&")
     )
+
+
+# --- QA fixes: form errors where they belong ---------------------------------------------------
+
+
+def test_a_critical_criterion_without_fail_values_is_refused_on_the_fail_values_field(
+    facilitator, team
+):
+    scorecard = make_scorecard(team)
+
+    response = facilitator.post(
+        url("criterion_add", scorecard.pk), {**VALID_CRITERION, "fail_values": "", "critical": "on"}
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["fail_values"] == [
+        "A critical criterion needs at least one value that counts as a fail."
+    ]
+    assert not current(scorecard).criteria.exists()
+
+
+def test_a_label_with_a_comma_can_be_the_fail_value(facilitator, team):
+    scorecard = make_scorecard(team)
+    labels = {"scale_kind": "labels", "points": "", "labels": "Good, mostly\nBad, really"}
+
+    response = facilitator.post(
+        url("criterion_add", scorecard.pk),
+        {**VALID_CRITERION, **labels, "fail_values": "Bad, really"},
+    )
+
+    assert response.status_code == 302
+    assert current(scorecard).criteria.get().fail_values == [1]
+
+
+def test_the_duplicate_name_error_is_on_the_name_field(facilitator, team):
+    scorecard = make_scorecard(team, "Empathy")
+
+    response = facilitator.post(url("criterion_add", scorecard.pk), VALID_CRITERION)
+
+    assert response.context["form"].errors["name"] == [
+        "There is already a criterion called “Empathy” on this scorecard "
+        "(if it was retired, restore it instead)."
+    ]
+
+
+def test_help_texts_are_linked_to_their_inputs(facilitator, team):
+    scorecard = make_scorecard(team)
+
+    html = facilitator.get(url("criterion_add", scorecard.pk)).content.decode()
+
+    for name in ["group", "points", "labels", "fail_values", "critical"]:
+        assert f'aria-describedby="id_{name}_helptext"' in html
+        assert f'id="id_{name}_helptext"' in html
+
+
+def test_an_older_version_in_the_history_is_marked_viewing(facilitator, team):
+    scorecard = make_scorecard(team, "Tone")
+    services.scorecard_version_lock(version=current(scorecard))
+    services.criterion_add(scorecard=scorecard, data=CriterionData(name="Empathy", scale=FIVE))
+
+    text = _text(facilitator.get(url("version", scorecard.pk, 1)))
+
+    assert '<span class="badge">viewing</span>' in text
+    assert '<span class="badge">shown</span>' not in text

@@ -85,3 +85,56 @@ def test_user_without_a_team_gets_a_clear_page(client):
 
     assert response.status_code == 403
     assert "not in a team yet" in response.content.decode()
+
+
+def test_the_user_name_in_the_top_bar_leads_to_changing_the_password(client):
+    member = MembershipFactory(role=Role.REVIEWER)
+    client.force_login(member.user)
+
+    html = client.get("/team/").content.decode()
+    assert 'class="user-name" href="/accounts/password_change/"' in html
+
+    response = client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": "pw",
+            "new_password1": "a-new-long-password-42",
+            "new_password2": "a-new-long-password-42",
+        },
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == "/accounts/password_change/done/"
+    assert "Password changed" in response.content.decode()
+    member.user.refresh_from_db()
+    assert member.user.check_password("a-new-long-password-42")
+
+
+def test_a_wrong_current_password_changes_nothing(client):
+    member = MembershipFactory()
+    client.force_login(member.user)
+
+    response = client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": "nope",
+            "new_password1": "x-long-pass-99",
+            "new_password2": "x-long-pass-99",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Change your password" in response.content.decode()
+    member.user.refresh_from_db()
+    assert member.user.check_password("pw")
+
+
+def test_the_add_member_form_links_its_help_texts(client):
+    admin = MembershipFactory(role=Role.ADMIN)
+    client.force_login(admin.user)
+
+    html = client.get("/team/").content.decode()
+
+    assert 'aria-describedby="id_password_helptext"' in html
+    assert 'id="id_password_helptext"' in html
+    assert "Change your password" in html
