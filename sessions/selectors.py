@@ -275,8 +275,11 @@ def session_snapshot(*, session: CalibrationSession, user) -> dict:
 
     A constant number of queries whatever the number of reviewers, interactions or criteria.
     """
+    # Ordered by role and name, never by alias: the named list must not follow the letters.
     participants = list(
-        Participant.objects.filter(session=session).select_related("user").order_by("alias", "id")
+        Participant.objects.filter(session=session)
+        .select_related("user")
+        .order_by("role", "user__first_name", "user__last_name", "user__username", "id")
     )
     viewer = viewer_context(session=session, participants=participants, user=user)
     items = list(SessionInteraction.objects.filter(session=session).order_by("position", "id"))
@@ -429,8 +432,12 @@ def session_snapshot(*, session: CalibrationSession, user) -> dict:
                 "role": p.role,
                 "scores": p.pk in scorer_ids,
                 "online": p.pk in online,
+                # Progress marks matter while scoring; after an anonymous reveal a named
+                # missing mark would point at the alias missing from the ratings.
                 "submitted": sorted(
-                    item_id for item_id, ids in submitted_by_item.items() if p.pk in ids
+                    item_id
+                    for item_id, ids in submitted_by_item.items()
+                    if p.pk in ids and not (session.anonymous and item_id in revealed_ids)
                 ),
             }
             for p in participants

@@ -248,3 +248,29 @@ def test_anonymous_summary_lists_names_without_aliases_and_excluded_as_a_count()
 
     assert all(person["alias"] == "" for person in summary["participants"])
     assert snapshot["items"][0]["excluded"] == ["1 reviewer"]
+
+
+def test_anonymous_snapshot_lists_people_in_an_order_unrelated_to_their_aliases():
+    orders_match = 0
+    for _ in range(5):
+        world = scored_world(anonymous=True)
+        services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+        snapshot = selectors.session_snapshot(session=world.session, user=world.facilitator)
+        named = [p["id"] for p in snapshot["participants"] if p["scores"]]
+        by_alias = list(
+            world.session.participants.filter(role="reviewer")
+            .order_by("alias")
+            .values_list("id", flat=True)
+        )
+        orders_match += named == by_alias
+
+    assert orders_match < 5  # sorted by alias every time would give the letters away
+
+
+def test_anonymous_snapshot_drops_progress_marks_of_revealed_interactions():
+    world = scored_world(anonymous=True)  # reviewer 2 never submitted interaction 1
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+
+    snapshot = selectors.session_snapshot(session=world.session, user=world.facilitator)
+
+    assert all(p["submitted"] == [] for p in snapshot["participants"])
