@@ -150,3 +150,15 @@ def _check_row_count(count: int) -> None:
         )
     if count == 0:
         raise ImportFailed("The file has no rows to import.")
+
+
+ERRORS_SHOWN = 50
+
+
+def errors_context(errors: list[RowError]) -> dict:
+    """What an upload page shows of a failed import (templates/_import_errors.html)."""
+    return {
+        "errors": errors[:ERRORS_SHOWN],
+        "more_errors": max(0, len(errors) - ERRORS_SHOWN),
+        "error_count": len(errors),
+    }

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 
-from calibration.importing import ImportFailed, detect_format, read_bytes
+from calibration.importing import ImportFailed, detect_format, errors_context, read_bytes
 from teams.permissions import content_manager_required, team_required
 
 from . import selectors, services
@@ -18,7 +18,6 @@ from .importing import FORMATS, export_interactions, import_interactions
 from .models import Channel, Interaction
 
 PER_PAGE = 25
-MAX_ERRORS_SHOWN = 50
 
 
 def _filter_form(request) -> InteractionFilterForm:
@@ -174,9 +173,7 @@ def interaction_import(request):
         "interactions/import.html",
         {
             "form": form,
-            "errors": errors[:MAX_ERRORS_SHOWN],
-            "more_errors": max(0, len(errors) - MAX_ERRORS_SHOWN),
-            "error_count": len(errors),
+            **errors_context(errors),
             "max_mb": settings.IMPORT_MAX_BYTES / 1_048_576,
         },
         status=400 if form.is_bound else 200,

@@ -47,6 +47,7 @@ from sessions.models import (
     Submission,
     Transition,
     UnsubmittedPolicy,
+    reviewer_alias,
 )
 from sessions.services import MAX_COMMENT_LENGTH
 from teams.models import Team
@@ -893,12 +894,6 @@ def _stored_contents(sessions: list[CalibrationSession]) -> dict[int, tuple]:
 
 
 # --- writing ---------------------------------------------------------------------------------
-
-
-def reviewer_alias(index: int) -> str:
-    """Reviewer A, B, … Z, then A1, B1, … (as live sessions name them)."""
-    letter = chr(ord("A") + index % 26)
-    return f"Reviewer {letter}{index // 26 if index >= 26 else ''}"
 
 
 def _write(plan: _Plan, actor) -> HistoryImportResult:

@@ -19,9 +19,8 @@ FRAME_COLUMNS = ["session", "interaction", "criterion", "reviewer", "value", "ki
 def criterion_spec(criterion) -> CriterionSpec:
     scale = criterion.scale
     unordered = scale.kind == ScaleKind.LABELS and not scale.ordered
-    level = "nominal" if unordered or scale.kind == ScaleKind.BINARY else "ordinal"
     return CriterionSpec(
-        level=level,
+        level=str(scale.level),  # the scale knows its level of measurement
         scale_kind=scale.kind,
         scale_min=scale.min_value,
         scale_max=scale.max_value,

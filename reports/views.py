@@ -6,15 +6,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from calibration.importing import ImportFailed, read_bytes
+from calibration.importing import ImportFailed, errors_context, read_bytes
 from sessions.selectors import session_for_member
 from teams.permissions import content_manager_required, team_required
 
 from . import history
 from .forms import HistoryImportForm
 from .selectors import REPORT_CSV_COLUMNS, report_csv_rows, session_report_document
-
-MAX_ERRORS_SHOWN = 50
 
 
 @content_manager_required
@@ -42,9 +40,7 @@ def import_history(request):
             return redirect("reports:import_history")
     context = {
         "form": form,
-        "errors": errors[:MAX_ERRORS_SHOWN],
-        "more_errors": max(0, len(errors) - MAX_ERRORS_SHOWN),
-        "error_count": len(errors),
+        **errors_context(errors),
     }
     status = 400 if errors or (form.is_bound and form.errors) else 200
     return render(request, "reports/import_history.html", context, status=status)

@@ -11,15 +11,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from calibration.importing import ImportFailed, detect_format, read_bytes
+from calibration.importing import ImportFailed, detect_format, errors_context, read_bytes
 from teams.permissions import content_manager_required, team_required
 
 from . import selectors, services
 from .forms import CriterionForm, ImportForm, MoveForm, ReorderForm, ScorecardForm
 from .importing import FORMATS, export_scorecards, import_scorecards
 from .models import Criterion, Scorecard
-
-MAX_ERRORS_SHOWN = 50
 
 
 def _posted(request):
@@ -274,9 +272,7 @@ def scorecard_import(request):
             return redirect("scorecards:list")
     context = {
         "form": form,
-        "errors": errors[:MAX_ERRORS_SHOWN],
-        "more_errors": max(0, len(errors) - MAX_ERRORS_SHOWN),
-        "error_count": len(errors),
+        **errors_context(errors),
     }
     status = 400 if errors or (form.is_bound and form.errors) else 200
     return render(request, "scorecards/import.html", context, status=status)

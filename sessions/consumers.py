@@ -14,10 +14,9 @@ import logging
 from channels.db import aclose_old_connections, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.db import models
 
 from . import selectors, services
-from .models import CalibrationSession, Participant, UnsubmittedPolicy
+from .models import CalibrationSession, UnsubmittedPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +40,16 @@ def _field(payload: dict, name: str, *, required: bool = True, kinds=(int, str))
     if not isinstance(value, kinds):
         raise FrameError(f"Field {name!r} has the wrong type.")
     return value
+
+
+def _rating(payload: dict) -> dict:
+    """The fields every rating frame carries (a score, a revision, a consensus)."""
+    return {
+        "item_id": _field(payload, "item"),
+        "criterion_id": _field(payload, "criterion"),
+        "value": _field(payload, "value", required=False),
+        "is_na": _field(payload, "na", required=False, kinds=(bool,)) or False,
+    }
 
 
 class SessionConsumer(AsyncJsonWebsocketConsumer):
@@ -87,11 +96,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _is_participant(self) -> bool:
-        return Participant.objects.filter(
-            session_id=self.session_id,
-            user=self.user,
-            user__memberships__team=models.F("session__team"),
-        ).exists()
+        return selectors.participant_for(session_id=self.session_id, user=self.user) is not None
 
     # --- incoming frames ---------------------------------------------------------------
 
@@ -151,10 +156,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         result = await database_sync_to_async(services.score_save)(
             session_id=self.session_id,
             user=self.user,
-            item_id=_field(content, "item"),
-            criterion_id=_field(content, "criterion"),
-            value=_field(content, "value", required=False),
-            is_na=_field(content, "na", required=False, kinds=(bool,)) or False,
+            **_rating(content),
             comment=_field(content, "comment", required=False, kinds=(str,)) or "",
             client_ts=ts,
         )
@@ -193,10 +195,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         revision = await database_sync_to_async(services.revision_create)(
             session_id=self.session_id,
             user=self.user,
-            item_id=_field(content, "item"),
-            criterion_id=_field(content, "criterion"),
-            value=_field(content, "value", required=False),
-            is_na=_field(content, "na", required=False, kinds=(bool,)) or False,
+            **_rating(content),
             comment=_field(content, "comment", required=False, kinds=(str,)) or "",
         )
         return {"saved": "revision", "id": revision.pk}
@@ -205,10 +204,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         await database_sync_to_async(services.consensus_save)(
             session_id=self.session_id,
             actor=self.user,
-            item_id=_field(content, "item"),
-            criterion_id=_field(content, "criterion"),
-            value=_field(content, "value", required=False),
-            is_na=_field(content, "na", required=False, kinds=(bool,)) or False,
+            **_rating(content),
             note=_field(content, "note", required=False, kinds=(str,)) or "",
         )
         return {"saved": "consensus"}

@@ -9,6 +9,12 @@ from interactions.models import Channel
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on a call
 
 
+def reviewer_alias(index: int) -> str:
+    """The name shown in an anonymous reveal: Reviewer A, B, … Z, then A1, B1, …"""
+    letter = chr(ord("A") + index % 26)
+    return f"Reviewer {letter}{index // 26 if index >= 26 else ''}"
+
+
 def normalize_join_code(text: str) -> str:
     """What people type or paste: "tzg-jpl ", "TZG JPL" and "TZGJPL" are the same code."""
     return "".join(ch for ch in (text or "").upper() if ch.isalnum())
@@ -216,9 +222,12 @@ class Participant(models.Model):
     def __str__(self):
         return f"{self.user} in {self.session}"
 
-    @property
-    def scores(self) -> bool:
-        return self.role == ParticipantRole.REVIEWER
+    def scores_in(self, session: "CalibrationSession") -> bool:
+        """Reviewers score; the facilitator too when the session says so. (The session is
+        passed in so lists of participants need no query each.)"""
+        if self.role == ParticipantRole.REVIEWER:
+            return True
+        return self.role == ParticipantRole.FACILITATOR and session.facilitator_scores
 
 
 class Score(models.Model):

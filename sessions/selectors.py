@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -80,8 +80,16 @@ def templates_for_team(*, team) -> QuerySet[SessionTemplate]:
     return SessionTemplate.objects.filter(team=team).select_related("scorecard")
 
 
-def participant_for(*, session: CalibrationSession, user) -> Participant | None:
-    return Participant.objects.filter(session=session, user=user).select_related("user").first()
+def participant_for(*, session_id: int, user) -> Participant | None:
+    """The user's place in the session, while they are still a member of its team: someone
+    removed from the team loses the session with it."""
+    return (
+        Participant.objects.filter(
+            session_id=session_id, user=user, user__memberships__team=F("session__team")
+        )
+        .select_related("user")
+        .first()
+    )
 
 
 def session_items(*, session: CalibrationSession) -> list[SessionInteraction]:
@@ -129,9 +137,7 @@ class ViewerContext:
 def viewer_context(*, session: CalibrationSession, participants: list[Participant], user):
     me = next((p for p in participants if p.user_id == user.pk), None)
     is_facilitator = me is not None and me.role == ParticipantRole.FACILITATOR
-    can_score = me is not None and (
-        me.role == ParticipantRole.REVIEWER or (is_facilitator and session.facilitator_scores)
-    )
+    can_score = me is not None and me.scores_in(session)
     return ViewerContext(participant=me, is_facilitator=is_facilitator, can_score=can_score)
 
 
@@ -148,6 +154,12 @@ def _label(session: CalibrationSession, participant: Participant, viewer_id: int
 
 
 # --- variance ------------------------------------------------------------------------------
+
+
+def _ranking_key(row: dict) -> tuple:
+    """The rule shown on the page: critical pass/fail splits first, then disagreement, then
+    the number of distinct answers, then scorecard order."""
+    return (not row["critical_flip"], -(row["disagreement"] or 0.0), -row["distinct"], row["order"])
 
 
 def rank_criteria(criteria: list, ratings: dict[int, list], baseline: dict | None = None):
@@ -177,14 +189,7 @@ def rank_criteria(criteria: list, ratings: dict[int, list], baseline: dict | Non
                 "order": order,
             }
         )
-    rows.sort(
-        key=lambda row: (
-            not row["critical_flip"],
-            -(row["disagreement"] or 0.0),
-            -row["distinct"],
-            row["order"],
-        )
-    )
+    rows.sort(key=_ranking_key)
     return rows
 
 
@@ -222,14 +227,7 @@ def rank_session(criteria: list, per_item_rankings: list[list[dict]]) -> list[di
                 "order": order,
             }
         )
-    rows.sort(
-        key=lambda row: (
-            not row["critical_flip"],
-            -(row["disagreement"] or 0.0),
-            -row["distinct"],
-            row["order"],
-        )
-    )
+    rows.sort(key=_ranking_key)
     return rows
 
 
@@ -299,12 +297,7 @@ def session_snapshot(*, session: CalibrationSession, user) -> dict:
         ActionItem.objects.filter(session=session).select_related("owner").order_by("id")
     )
 
-    scorers = [
-        p
-        for p in participants
-        if p.role == ParticipantRole.REVIEWER
-        or (p.role == ParticipantRole.FACILITATOR and session.facilitator_scores)
-    ]
+    scorers = [p for p in participants if p.scores_in(session)]
     submitted_by_item: dict[int, set[int]] = defaultdict(set)
     for participant_id, item_id in submissions:
         submitted_by_item[item_id].add(participant_id)

@@ -8,7 +8,6 @@ re-reads what its own viewer may see through `selectors.session_snapshot`.
 from __future__ import annotations
 
 import random
-import string
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -23,6 +22,7 @@ from scorecards.models import Criterion, ScorecardVersion
 from scorecards.services import scorecard_version_lock
 from teams.models import Membership
 
+from . import selectors
 from .models import (
     ActionItem,
     CalibrationSession,
@@ -39,6 +39,7 @@ from .models import (
     Transition,
     UnsubmittedPolicy,
     normalize_join_code,
+    reviewer_alias,
 )
 
 MAX_INTERACTIONS = 20
@@ -92,10 +93,7 @@ def _locked_session(session_id: int) -> CalibrationSession:
 
 
 def _participant(session: CalibrationSession, user) -> Participant:
-    # Someone removed from the team loses the session with it.
-    participant = Participant.objects.filter(
-        session=session, user=user, user__memberships__team_id=session.team_id
-    ).first()
+    participant = selectors.participant_for(session_id=session.pk, user=user)
     if participant is None:
         raise SessionPermissionError("You are not a participant of this session.")
     return participant
@@ -106,12 +104,6 @@ def _require_facilitator(session: CalibrationSession, user) -> Participant:
     if participant.role != ParticipantRole.FACILITATOR:
         raise SessionPermissionError("Only the facilitator can do this.")
     return participant
-
-
-def participant_can_score(session: CalibrationSession, participant: Participant) -> bool:
-    if participant.role == ParticipantRole.REVIEWER:
-        return True
-    return participant.role == ParticipantRole.FACILITATOR and session.facilitator_scores
 
 
 def _item(session: CalibrationSession, item_id) -> SessionInteraction:
@@ -190,12 +182,6 @@ class SessionOptions:
     baseline_user_id: int | None = None
     timer_minutes: int | None = None
     due_at: datetime | None = None
-
-
-def _alias(index: int) -> str:
-    letters = string.ascii_uppercase
-    suffix = letters[index % 26] + (str(index // 26) if index >= 26 else "")
-    return f"Reviewer {suffix}"
 
 
 def session_create(
@@ -295,7 +281,7 @@ def _session_create(
             for index, interaction in enumerate(interactions)
         )
         scorers = ([facilitator] if options.facilitator_scores else []) + reviewers
-        aliases = {user.pk: _alias(index) for index, user in enumerate(scorers)}
+        aliases = {user.pk: reviewer_alias(index) for index, user in enumerate(scorers)}
         Participant.objects.bulk_create(
             [
                 Participant(
@@ -337,7 +323,7 @@ def session_join(*, join_code: str, user) -> CalibrationSession:
             raise SessionError("The scores of this session are already revealed: it is too late.")
         taken = Participant.objects.filter(session=session, alias__startswith="Reviewer ").count()
         Participant.objects.create(
-            session=session, user=user, role=ParticipantRole.REVIEWER, alias=_alias(taken)
+            session=session, user=user, role=ParticipantRole.REVIEWER, alias=reviewer_alias(taken)
         )
         _announce_change(session.pk, "joined")
     return session
@@ -346,20 +332,35 @@ def session_join(*, join_code: str, user) -> CalibrationSession:
 # --- the state machine -------------------------------------------------------------------
 
 
-def session_start(*, session_id: int, actor) -> CalibrationSession:
+def _move_session(
+    session_id: int, actor, *, source: str, target: str, stamp: str, refusal: str, reason: str
+) -> CalibrationSession:
+    """One step of draft → scoring → revealed → closed, by the facilitator, recorded once."""
     with transaction.atomic():
         session = _locked_session(session_id)
         _require_facilitator(session, actor)
-        if session.status == SessionStatus.SCORING:
+        if session.status == target:
             return session
-        if session.status != SessionStatus.DRAFT:
-            raise SessionError("Only a draft session can be opened for scoring.")
-        session.status = SessionStatus.SCORING
-        session.scoring_started_at = timezone.now()
-        session.save(update_fields=["status", "scoring_started_at"])
-        _record_transition(session, SessionStatus.DRAFT, SessionStatus.SCORING, actor)
-        _announce_change(session.pk, "started")
+        if session.status != source:
+            raise SessionError(refusal)
+        session.status = target
+        setattr(session, stamp, timezone.now())
+        session.save(update_fields=["status", stamp])
+        _record_transition(session, source, target, actor)
+        _announce_change(session.pk, reason)
     return session
+
+
+def session_start(*, session_id: int, actor) -> CalibrationSession:
+    return _move_session(
+        session_id,
+        actor,
+        source=SessionStatus.DRAFT,
+        target=SessionStatus.SCORING,
+        stamp="scoring_started_at",
+        refusal="Only a draft session can be opened for scoring.",
+        reason="started",
+    )
 
 
 def session_reveal(
@@ -395,7 +396,7 @@ def session_reveal(
         scorers = [
             participant
             for participant in Participant.objects.filter(session=session)
-            if participant_can_score(session, participant)
+            if participant.scores_in(session)
         ]
         submitted = set(
             Submission.objects.filter(item__in=items).values_list("participant_id", "item_id")
@@ -431,9 +432,9 @@ def _shuffle_aliases(session: CalibrationSession) -> None:
     scorers = [
         participant
         for participant in Participant.objects.filter(session=session).order_by("id")
-        if participant_can_score(session, participant)
+        if participant.scores_in(session)
     ]
-    letters = [_alias(index) for index in range(len(scorers))]
+    letters = [reviewer_alias(index) for index in range(len(scorers))]
     random.SystemRandom().shuffle(letters)
     for participant, alias in zip(scorers, letters, strict=True):
         participant.alias = alias
@@ -441,22 +442,39 @@ def _shuffle_aliases(session: CalibrationSession) -> None:
 
 
 def session_close(*, session_id: int, actor) -> CalibrationSession:
-    with transaction.atomic():
-        session = _locked_session(session_id)
-        _require_facilitator(session, actor)
-        if session.status == SessionStatus.CLOSED:
-            return session
-        if session.status != SessionStatus.REVEALED:
-            raise SessionError("Reveal every interaction before closing the session.")
-        session.status = SessionStatus.CLOSED
-        session.closed_at = timezone.now()
-        session.save(update_fields=["status", "closed_at"])
-        _record_transition(session, SessionStatus.REVEALED, SessionStatus.CLOSED, actor)
-        _announce_change(session.pk, "closed")
-    return session
+    return _move_session(
+        session_id,
+        actor,
+        source=SessionStatus.REVEALED,
+        target=SessionStatus.CLOSED,
+        stamp="closed_at",
+        refusal="Reveal every interaction before closing the session.",
+        reason="closed",
+    )
 
 
 # --- scoring -------------------------------------------------------------------------------
+
+
+def _locked_scorer(
+    session_id: int, user, *, refusal: str = "You are facilitating this session, not scoring it."
+) -> tuple[CalibrationSession, Participant]:
+    # Same row lock as the reveal: a save in flight lands before it or is refused after.
+    session = _locked_session(session_id)
+    participant = _participant(session, user)
+    if not participant.scores_in(session):
+        raise SessionPermissionError(refusal)
+    _require_not_closed(session)
+    return session, participant
+
+
+def _unrevealed_item(session: CalibrationSession, item_id, *, revealed: str) -> SessionInteraction:
+    if session.status == SessionStatus.DRAFT:
+        raise SessionError("Scoring has not started yet.")
+    item = _item(session, item_id)
+    if item.is_revealed:
+        raise SessionError(revealed)
+    return item
 
 
 @dataclass(frozen=True)
@@ -482,19 +500,13 @@ def score_save(
     if isinstance(client_ts, bool) or not isinstance(client_ts, int) or client_ts < 0:
         raise SessionError("Invalid change timestamp.")
     with transaction.atomic():
-        # Same row lock as the reveal: a save in flight lands before it or is refused after.
-        session = _locked_session(session_id)
-        participant = _participant(session, user)
-        if not participant_can_score(session, participant):
-            raise SessionPermissionError("You are facilitating this session, not scoring it.")
-        _require_not_closed(session)
-        if session.status == SessionStatus.DRAFT:
-            raise SessionError("Scoring has not started yet.")
-        item = _item(session, item_id)
-        if item.is_revealed:
-            raise SessionError(
-                "The scores of this interaction are revealed: change your rating as a revision."
-            )
+        session, participant = _locked_scorer(session_id, user)
+        item = _unrevealed_item(
+            session,
+            item_id,
+            revealed="The scores of this interaction are revealed: "
+            "change your rating as a revision.",
+        )
         criterion = _criterion(session, criterion_id)
         text = _clean_comment(comment)
         if value in (None, "") and not is_na and text:
@@ -535,17 +547,8 @@ def score_save(
 
 def submission_create(*, session_id: int, user, item_id) -> Submission:
     with transaction.atomic():
-        # Same row lock as the reveal: a save in flight lands before it or is refused after.
-        session = _locked_session(session_id)
-        participant = _participant(session, user)
-        if not participant_can_score(session, participant):
-            raise SessionPermissionError("You are facilitating this session, not scoring it.")
-        _require_not_closed(session)
-        if session.status == SessionStatus.DRAFT:
-            raise SessionError("Scoring has not started yet.")
-        item = _item(session, item_id)
-        if item.is_revealed:
-            raise SessionError("This interaction is already revealed.")
+        session, participant = _locked_scorer(session_id, user)
+        item = _unrevealed_item(session, item_id, revealed="This interaction is already revealed.")
         rated = set(
             Score.objects.filter(participant=participant, item=item)
             .filter(Q(is_na=True) | Q(value__isnull=False))
@@ -572,12 +575,9 @@ def revision_create(
 ) -> Revision:
     """A reviewer changes their mind after the discussion; the blind rating stays as it was."""
     with transaction.atomic():
-        # Same row lock as the reveal: a save in flight lands before it or is refused after.
-        session = _locked_session(session_id)
-        participant = _participant(session, user)
-        if not participant_can_score(session, participant):
-            raise SessionPermissionError("Only people who scored can revise a rating.")
-        _require_not_closed(session)
+        session, participant = _locked_scorer(
+            session_id, user, refusal="Only people who scored can revise a rating."
+        )
         item = _item(session, item_id)
         if not item.is_revealed:
             raise SessionError("Revisions start after the reveal; until then just change it.")

@@ -90,7 +90,7 @@ def session_create(request):
 @team_required
 def session_room(request, session_id: int):
     session = _session_or_404(request, session_id)
-    participant = selectors.participant_for(session=session, user=request.user)
+    participant = selectors.participant_for(session_id=session.pk, user=request.user)
     if participant is None:
         if session.status == SessionStatus.CLOSED:
             return redirect("sessions:summary", session_id=session.pk)
@@ -115,7 +115,7 @@ def session_room(request, session_id: int):
 @team_required
 def session_present(request, session_id: int):
     session = _session_or_404(request, session_id)
-    participant = selectors.participant_for(session=session, user=request.user)
+    participant = selectors.participant_for(session_id=session.pk, user=request.user)
     if participant is None:
         return render(request, "sessions/not_participant.html", {"session": session}, status=403)
     return render(

@@ -57,6 +57,16 @@ export class LiveSession extends EventTarget {
    *   nudge    {message}
    *   servererror {message}             an error frame without a known request
    */
+  /** The session a page's root element describes (data-session-id, -user-key, -login-path). */
+  static forPage(rootElement) {
+    return new LiveSession({
+      sessionId: Number(rootElement.dataset.sessionId),
+      userKey: rootElement.dataset.userKey,
+      probeUrl: window.location.pathname,
+      loginPath: rootElement.dataset.loginPath,
+    });
+  }
+
   constructor({ sessionId, userKey, url, probeUrl, loginPath = "/accounts/login/" }) {
     super();
     this.sessionId = sessionId;

@@ -39,12 +39,7 @@ function present(rootElement) {
     fullscreen: $("[data-fullscreen]"),
   };
   let snap = readJsonScript("initial-snapshot");
-  const live = new LiveSession({
-    sessionId: Number(rootElement.dataset.sessionId),
-    userKey: rootElement.dataset.userKey,
-    probeUrl: window.location.pathname,
-    loginPath: rootElement.dataset.loginPath,
-  });
+  const live = LiveSession.forPage(rootElement);
   const numbers = new Map(
     [...els.scope.options].filter((o) => o.value !== "all").map((o) => [Number(o.value), o.dataset.number]),
   );

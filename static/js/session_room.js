@@ -59,12 +59,7 @@ function Room(rootElement) {
   };
 
   let snap = readJsonScript("initial-snapshot");
-  const live = new LiveSession({
-    sessionId: Number(rootElement.dataset.sessionId),
-    userKey: rootElement.dataset.userKey,
-    probeUrl: window.location.pathname,
-    loginPath: rootElement.dataset.loginPath,
-  });
+  const live = LiveSession.forPage(rootElement);
   const initialTime = Date.parse(snap.session.server_time);
   if (!Number.isNaN(initialTime)) live.clockOffset = initialTime - Date.now();
 
