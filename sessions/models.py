@@ -160,10 +160,6 @@ class CalibrationSession(models.Model):
         return reverse("sessions:room", args=[self.pk])
 
     @property
-    def group_name(self) -> str:
-        return f"calibration-session-{self.pk}"
-
-    @property
     def is_closed(self) -> bool:
         return self.status == SessionStatus.CLOSED
 

@@ -15,6 +15,8 @@ from sessions.models import (
     Transition,
     UnsubmittedPolicy,
 )
+from sessions.services import common
+from sessions.services.common import locked_session
 from teams.models import Role
 
 from .factories import InteractionFactory, MembershipFactory, SessionWorld, UserFactory
@@ -444,15 +446,25 @@ def test_join_code_refuses_people_outside_the_team():
     assert not Participant.objects.filter(user=outsider).exists()
 
 
-def test_broadcasts_wait_for_the_commit_and_carry_no_values(monkeypatch):
+class _RecordingLayer:
+    def __init__(self):
+        self.sent = []
+
+    async def group_send(self, group, message):
+        self.sent.append(message)
+
+
+def test_broadcasts_wait_for_the_commit_and_carry_no_values(
+    monkeypatch, django_capture_on_commit_callbacks
+):
     world = SessionWorld().start()
-    sent = []
-    monkeypatch.setattr(
-        services, "_send_after_commit", lambda session_id, message: sent.append(message)
-    )
-    world.score_all(world.reviewers[0], world.items[0], (1, 4, 2), comment="secret words")
-    world.submit(world.reviewers[0], world.items[0])
-    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+    layer = _RecordingLayer()
+    monkeypatch.setattr(common, "get_channel_layer", lambda: layer)
+    with django_capture_on_commit_callbacks(execute=True):
+        world.score_all(world.reviewers[0], world.items[0], (1, 4, 2), comment="secret words")
+        world.submit(world.reviewers[0], world.items[0])
+        services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+    sent = layer.sent
 
     assert sent, "expected announcements"
     for message in sent:
@@ -607,7 +619,7 @@ def test_a_save_racing_the_reveal_waits_for_it_and_is_refused():
             connection.close()
 
     with transaction.atomic():
-        services._locked_session(world.session.pk)  # the reveal has started
+        locked_session(world.session.pk)  # the reveal has started
         racer = threading.Thread(target=save_in_flight)
         racer.start()
         racer.join(timeout=1)

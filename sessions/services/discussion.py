@@ -1,0 +1,105 @@
+"""The discussion after the reveal: consensus, action items, and nudges during scoring."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from teams.models import Membership
+
+from ..models import ActionItem, CalibrationSession, Consensus, Participant, SessionStatus
+from .common import (
+    SessionError,
+    SessionNotFound,
+    announce_change,
+    as_int,
+    checked_rating,
+    clean_comment,
+    locked_session,
+    require_facilitator,
+    require_not_closed,
+    send_after_commit,
+    session_criterion,
+    session_item,
+)
+
+
+def consensus_save(
+    *, session_id: int, actor, item_id, criterion_id, value=None, is_na=False, note=""
+) -> Consensus:
+    with transaction.atomic():
+        session = locked_session(session_id)
+        require_facilitator(session, actor)
+        require_not_closed(session)
+        item = session_item(session, item_id)
+        if not item.is_revealed:
+            raise SessionError("Record the consensus after revealing this interaction.")
+        criterion = session_criterion(session, criterion_id)
+        note = clean_comment(note)
+        if value in (None, "") and not is_na:
+            code = None  # a note alone is allowed while the group is still deciding
+        else:
+            code = checked_rating(criterion, value, bool(is_na))
+        consensus, _ = Consensus.objects.update_or_create(
+            item=item,
+            criterion=criterion,
+            defaults={"value": code, "is_na": bool(is_na), "note": note, "decided_by": actor},
+        )
+        announce_change(session.pk, "consensus")
+    return consensus
+
+
+def action_item_add(*, session_id: int, actor, text: str, owner_id=None) -> ActionItem:
+    text = (text or "").strip() if isinstance(text, str) else ""
+    if not text:
+        raise SessionError("Write the action item first.")
+    if len(text) > 500:
+        raise SessionError("Keep action items under 500 characters.")
+    with transaction.atomic():
+        session = locked_session(session_id)
+        require_facilitator(session, actor)
+        require_not_closed(session)
+        owner = None
+        if owner_id not in (None, ""):
+            membership = Membership.objects.filter(
+                team=session.team, user_id=as_int(owner_id, "owner")
+            ).first()
+            if membership is None:
+                raise SessionError("The owner must be a member of this team.")
+            owner = membership.user
+        item = ActionItem.objects.create(session=session, text=text, owner=owner, created_by=actor)
+        announce_change(session.pk, "action")
+    return item
+
+
+def action_item_remove(*, session_id: int, actor, action_id) -> None:
+    with transaction.atomic():
+        session = locked_session(session_id)
+        require_facilitator(session, actor)
+        require_not_closed(session)
+        deleted, _ = ActionItem.objects.filter(
+            session=session, pk=as_int(action_id, "action item")
+        ).delete()
+        if not deleted:
+            raise SessionError("That action item does not exist.")
+        announce_change(session.pk, "action")
+
+
+def participant_nudge(*, session_id: int, actor, participant_id) -> Participant:
+    """A gentle reminder to one reviewer; no database change, a direct event."""
+    session = CalibrationSession.objects.filter(pk=session_id).first()
+    if session is None:
+        raise SessionNotFound("This session does not exist.")
+    require_facilitator(session, actor)
+    if session.status != SessionStatus.SCORING:
+        raise SessionError("Nudges are for the scoring phase.")
+    target = Participant.objects.filter(
+        session=session, pk=as_int(participant_id, "participant")
+    ).first()
+    if target is None:
+        raise SessionError("That person is not in this session.")
+    with transaction.atomic():
+        send_after_commit(
+            session.pk,
+            {"type": "session.nudge", "session_id": session.pk, "user_id": target.user_id},
+        )
+    return target
