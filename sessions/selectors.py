@@ -690,15 +690,22 @@ class JoinPreview:
     already_participant: bool = False
 
 
+JOIN_LINK_INVALID = (
+    "This join link is not valid for your teams. Check the link with the facilitator."
+)
+
+
 def join_preview(*, code: str, user) -> JoinPreview:
     """What following a join link leads to, before anything is written."""
     session = CalibrationSession.objects.filter(join_code=normalize_join_code(code)).first()
+    return join_preview_for(session=session, user=user)
+
+
+def join_preview_for(*, session: CalibrationSession | None, user) -> JoinPreview:
+    """The one join rule, for the join page and the join service alike. An unknown code and
+    another team's code read the same, so a code's existence is never confirmed across teams."""
     if session is None or not user.memberships.filter(team_id=session.team_id).exists():
-        return JoinPreview(
-            None,
-            error="This join link is not valid for your teams. Check the link with the "
-            "facilitator.",
-        )
+        return JoinPreview(None, error=JOIN_LINK_INVALID)
     if Participant.objects.filter(session=session, user=user).exists():
         return JoinPreview(session, already_participant=True)
     if session.status in (SessionStatus.REVEALED, SessionStatus.CLOSED):

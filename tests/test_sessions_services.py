@@ -440,7 +440,7 @@ def test_join_code_refuses_people_outside_the_team():
     world = SessionWorld()
     outsider = UserFactory()
 
-    with pytest.raises(services.SessionPermissionError, match="not a member"):
+    with pytest.raises(services.SessionNotFound, match="not valid for your teams"):
         services.session_join(join_code=world.session.join_code, user=outsider)
 
     assert not Participant.objects.filter(user=outsider).exists()

@@ -7,8 +7,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from teams.models import Membership
-
+from .. import selectors
 from ..models import (
     CalibrationSession,
     Participant,
@@ -24,7 +23,6 @@ from ..models import (
 from .common import (
     SessionError,
     SessionNotFound,
-    SessionPermissionError,
     announce_change,
     locked_session,
     record_transition,
@@ -36,29 +34,25 @@ from .common import (
 
 def session_join(*, join_code: str, user) -> CalibrationSession:
     """A team member who follows the join link becomes a reviewer of the session."""
-    code = normalize_join_code(join_code)
     with transaction.atomic():
-        session = CalibrationSession.objects.select_for_update().filter(join_code=code).first()
-        if session is None:
-            raise SessionNotFound("No session has this join code. Check the link.")
-        if not Membership.objects.filter(team=session.team, user=user).exists():
-            raise SessionPermissionError(
-                "This session belongs to a team you are not a member of. "
-                "Ask the facilitator's team admin to add you."
-            )
-        if Participant.objects.filter(session=session, user=user).exists():
+        session = (
+            CalibrationSession.objects.select_for_update()
+            .filter(join_code=normalize_join_code(join_code))
+            .first()
+        )
+        preview = selectors.join_preview_for(session=session, user=user)
+        if preview.error:
+            raise SessionNotFound(preview.error)
+        if preview.already_participant:
             return session
-        if session.status in (SessionStatus.REVEALED, SessionStatus.CLOSED):
-            raise SessionError("The scores of this session are already revealed: it is too late.")
+        if preview.too_late:
+            raise SessionError(preview.too_late)
         taken = Participant.objects.filter(session=session, alias__startswith="Reviewer ").count()
         Participant.objects.create(
             session=session, user=user, role=ParticipantRole.REVIEWER, alias=reviewer_alias(taken)
         )
         announce_change(session.pk, "joined")
     return session
-
-
-# --- the state machine -------------------------------------------------------------------
 
 
 def _move_session(
