@@ -22,7 +22,7 @@ import pandas as pd
 if __package__ in (None, ""):  # run as a script: make the project root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reports.statistics import CriterionSpec, session_statistics
+from agreement import CriterionSpec, session_statistics
 
 
 def make_specs() -> dict[str, CriterionSpec]:

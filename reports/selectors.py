@@ -1,123 +1,23 @@
-"""Builds the statistics module's inputs from the database, through the visibility selector.
-
-Only what the viewer may see goes into a frame: ratings of revealed interactions that were
-included at the reveal (or the viewer's own). Management commands pass no viewer and so see
-revealed ratings only.
-"""
+"""The report document of one session: its figures with the names a reader needs, for the
+`calibration_report` command and the downloads. The figures come from `sessions.selectors`,
+through the visibility function; names through the viewer policy."""
 
 from __future__ import annotations
 
-import pandas as pd
-
-from scorecards.scales import ScaleKind
-
-from .statistics import CriterionSpec, session_statistics
-
-FRAME_COLUMNS = ["session", "interaction", "criterion", "reviewer", "value", "kind"]
-
-
-def criterion_spec(criterion) -> CriterionSpec:
-    scale = criterion.scale
-    unordered = scale.kind == ScaleKind.LABELS and not scale.ordered
-    return CriterionSpec(
-        level=str(scale.level),  # the scale knows its level of measurement
-        scale_kind=scale.kind,
-        scale_min=scale.min_value,
-        scale_max=scale.max_value,
-        weight=float(criterion.weight),
-        critical=criterion.critical,
-        fail_values=scale.effective_fail_values,
-        ordered=not unordered,
-    )
-
-
-def session_ratings_frame(*, session, viewer=None, revealed_only: bool = True) -> pd.DataFrame:
-    """Long format, one row per rating (blind) or revision, values as scale codes, N/A NaN."""
-    from sessions.selectors import visible_scores
-
-    scores = visible_scores(session=session, viewer=viewer).filter(included=True)
-    if revealed_only:
-        scores = scores.filter(item__revealed_at__isnull=False)
-    rows = []
-    for score in scores:
-        if not score.is_rated:
-            continue  # a comment written before any rating is not a rating
-        base = {
-            "session": session.pk,
-            "interaction": score.item_id,
-            "criterion": score.criterion_id,
-            "reviewer": score.participant_id,
-        }
-        rows.append({**base, "value": _code(score), "kind": "blind"})
-        for revision in score.revisions.all():
-            rows.append({**base, "value": _code(revision), "kind": "revision"})
-    return pd.DataFrame(rows, columns=FRAME_COLUMNS)
-
-
-def _code(rating) -> float:
-    return float("nan") if rating.is_na or rating.value is None else float(rating.value)
-
-
-def _references(session) -> tuple[dict, dict]:
-    from sessions.models import Consensus, Score
-
-    consensus = {
-        (record.item_id, record.criterion_id): _code(record)
-        for record in Consensus.objects.filter(
-            item__session=session, item__revealed_at__isnull=False
-        )
-        if record.is_na or record.value is not None
-    }
-    baseline = {}
-    if session.baseline_id:
-        for score in Score.objects.filter(
-            item__session=session,
-            item__revealed_at__isnull=False,
-            participant__user_id=session.baseline_id,
-            included=True,
-        ):
-            baseline[(score.item_id, score.criterion_id)] = _code(score)
-    return consensus, baseline
-
-
-def session_report(*, session, viewer=None, n_resamples: int = 1000) -> dict | None:
-    """Every figure of one session for what the viewer may see; None when nothing is revealed."""
-    frame = session_ratings_frame(session=session, viewer=viewer)
-    if frame.empty:
-        return None
-    criteria = list(session.criteria.all())
-    specs = {criterion.pk: criterion_spec(criterion) for criterion in criteria}
-    consensus, baseline = _references(session)
-    return session_statistics(
-        frame,
-        specs,
-        consensus=consensus or None,
-        baseline=baseline or None,
-        n_resamples=n_resamples,
-    )
-
-
-# --- the report document: JSON for `calibration_report` and the downloads ------------------
+from sessions.models import Participant, SessionInteraction
+from sessions.selectors import ViewerPolicy, session_report
 
 
 def _reviewer_labels(session, viewer) -> dict[str, str]:
-    from sessions.models import Participant
-
-    labels = {}
-    for participant in Participant.objects.filter(session=session).select_related("user"):
-        if session.anonymous and (viewer is None or participant.user_id != viewer.pk):
-            labels[str(participant.pk)] = participant.alias
-        else:
-            labels[str(participant.pk)] = (
-                participant.user.get_full_name() or participant.user.username
-            )
-    return labels
+    policy = ViewerPolicy.for_viewer(session, viewer)
+    return {
+        str(participant.pk): policy.export_label(participant)
+        for participant in Participant.objects.filter(session=session).select_related("user")
+    }
 
 
 def session_report_document(*, session, viewer=None, n_resamples: int = 1000) -> dict:
     """The session's figures with the names a reader needs to make sense of the ids."""
-    from sessions.models import SessionInteraction
-
     version = session.scorecard_version
     items = SessionInteraction.objects.filter(session=session).select_related("interaction")
     criteria = list(session.criteria.order_by("position", "id"))
@@ -258,36 +158,3 @@ def report_csv_rows(document: dict) -> list[list]:
         for key, cell in critical.get("interactions", {}).items():
             emit("critical", key, names["interaction"].get(key, key), "", "", cell)
     return rows
-
-
-# --- agreement figures for the live variance view -------------------------------------------
-
-
-def live_agreement(*, session) -> dict:
-    """Alpha with its interval and reading, per criterion and per interaction, of what is
-    revealed. Cached per revealed state: every viewer sees the same revealed ratings."""
-    from django.core.cache import cache
-    from django.db.models import Count, Max
-
-    from sessions.models import Score
-
-    state = Score.objects.filter(
-        item__session=session, item__revealed_at__isnull=False, included=True
-    ).aggregate(n=Count("id"), last=Max("updated_at"), items=Count("item", distinct=True))
-    if not state["n"]:
-        return {}
-    stamp = state["last"].timestamp() if state["last"] else 0
-    key = f"concord-agreement-{session.pk}-{state['n']}-{state['items']}-{stamp}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    report = session_report(session=session, viewer=None)
-    figures = {
-        "interactions": {
-            k: v.get("alpha") for k, v in (report or {}).get("interactions", {}).items()
-        },
-        "criteria": {k: v.get("alpha") for k, v in (report or {}).get("criteria", {}).items()},
-        "session": (report or {}).get("session", {}).get("alpha", {}),
-    }
-    cache.set(key, figures, 600)
-    return figures

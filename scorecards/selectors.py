@@ -9,7 +9,10 @@ from typing import TypeVar
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from agreement import CriterionSpec
+
 from .models import Criterion, Scorecard, ScorecardVersion
+from .scales import ScaleKind
 
 T = TypeVar("T")
 
@@ -125,3 +128,19 @@ def display_order(items: Iterable[T], *, group: Callable[[T], str]) -> list[T]:
 
 def criteria_groups(criteria: Iterable[Criterion]) -> list[CriterionGroup]:
     return group_in_order(criteria, group=lambda criterion: criterion.group)
+
+
+def criterion_spec(criterion: Criterion) -> CriterionSpec:
+    """How the agreement core reads a criterion: its scale, level, weight and fail values."""
+    scale = criterion.scale
+    unordered = scale.kind == ScaleKind.LABELS and not scale.ordered
+    return CriterionSpec(
+        level=str(scale.level),  # the scale knows its level of measurement
+        scale_kind=scale.kind,
+        scale_min=scale.min_value,
+        scale_max=scale.max_value,
+        weight=float(criterion.weight),
+        critical=criterion.critical,
+        fail_values=scale.effective_fail_values,
+        ordered=not unordered,
+    )

@@ -12,7 +12,6 @@ from django.urls import reverse
 from calibration.importing import ImportFailed
 from interactions.models import Channel, Interaction
 from reports.history import COLUMNS, import_history, infer_scale, parse_date
-from reports.selectors import session_report
 from scorecards.models import Criterion, Scorecard, ScorecardVersion
 from scorecards.scales import ScaleKind
 from sessions.models import (
@@ -27,6 +26,7 @@ from sessions.models import (
     Transition,
     UnsubmittedPolicy,
 )
+from sessions.selectors import session_report
 from teams.models import Role, Team
 from tests.factories import (
     CriterionFactory,

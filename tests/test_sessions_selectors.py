@@ -116,20 +116,6 @@ def test_snapshot_ranks_the_critical_pass_fail_split_first():
     assert snapshot["session_ranking"][0]["criterion"] == world.binary.pk
 
 
-def test_ranking_breaks_ties_by_distinct_answers_then_scorecard_order():
-    world = SessionWorld(reviewers=0, facilitator_scores=True)
-    criteria = [world.numeric, world.labels]
-    ratings = {
-        world.numeric.pk: [{"value": 3, "na": False}, {"value": 3, "na": False}],
-        world.labels.pk: [{"value": 1, "na": False}, {"value": 1, "na": False}],
-    }
-
-    ranking = selectors.rank_criteria(criteria, ratings)
-
-    assert [row["criterion"] for row in ranking] == [world.numeric.pk, world.labels.pk]
-    assert all(row["disagreement"] == 0 for row in ranking)
-
-
 def test_ratings_table_before_the_reveal_contains_only_the_viewers_rows():
     world = scored_world()
 

@@ -1,4 +1,5 @@
-"""Inter-rater statistics for calibration sessions: numpy/pandas only, no Django, no database.
+"""The agreement core: inter-rater statistics, the disagreement ranking, the minimum-data rules
+and how figures are written. numpy/pandas only: no Django, no database.
 
 Formulas, thresholds, sources and the output layout are in docs/statistics.md.
 """
@@ -27,11 +28,16 @@ from .core import (
     plain_reading,
     reading_code,
 )
-from .session import session_statistics
+from .display import FIGURES_HELP, format_alpha, format_interval, round_figure
+from .ranking import DISAGREEMENT_RULE, disagreement_band, rank_criteria, rank_session
+from .session import MIN_UNITS_FOR_CI, session_statistics
 
 __all__ = [
     "DEFAULT_SEED",
+    "DISAGREEMENT_RULE",
+    "FIGURES_HELP",
     "LEVELS",
+    "MIN_UNITS_FOR_CI",
     "NO_PAIRS",
     "NO_VARIATION",
     "RELIABLE",
@@ -47,10 +53,16 @@ __all__ = [
     "coerce_specs",
     "criterion_disagreement",
     "descriptives",
+    "disagreement_band",
     "fleiss_kappa",
+    "format_alpha",
+    "format_interval",
     "icc",
     "krippendorff_alpha",
     "plain_reading",
+    "rank_criteria",
+    "rank_session",
     "reading_code",
+    "round_figure",
     "session_statistics",
 ]

@@ -1,4 +1,4 @@
-"""Tests for reports.statistics (pure numpy/pandas; no Django, no database).
+"""Tests for the agreement core (pure numpy/pandas; no Django, no database).
 
 Run: .venv/bin/python -m pytest tests/test_reports_statistics.py -p no:django -q
 """
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from reports.statistics import (
+from agreement import (
     NO_PAIRS,
     NO_VARIATION,
     CriterionSpec,

@@ -32,6 +32,7 @@ from .core import (
     plain_reading,
     reading_code,
 )
+from .display import FIGURE_DIGITS, format_alpha, format_interval, round_figure
 
 # Fewer units than this and a bootstrap interval is not worth printing.
 MIN_UNITS_FOR_CI = 5
@@ -40,16 +41,14 @@ ONE_UNIT = "Only one unit has paired ratings: alpha needs at least two to compar
 THRESHOLDS = {"reliable": RELIABLE, "tentative": TENTATIVE}
 
 
-def _r(x, digits: int = 4):
-    if x is None:
-        return None
-    x = float(x)
-    return None if math.isnan(x) else round(x, digits)
+def _r(x, digits: int = FIGURE_DIGITS):
+    return round_figure(x, digits)
 
 
 def _rl(arr) -> list:
     """Rounded list with NaN -> None."""
-    return [None if math.isnan(x) else x for x in np.round(np.asarray(arr, float), 4).tolist()]
+    rounded = np.round(np.asarray(arr, float), FIGURE_DIGITS).tolist()
+    return [None if math.isnan(x) else x for x in rounded]
 
 
 def _sorted_ids(series: pd.Series) -> tuple[np.ndarray, list]:
@@ -126,9 +125,9 @@ def _reviewer_scores(cube, ref, magnitude, span, weight, r_ids, c_ids) -> dict:
         wn = (w * n).sum(axis=0)
         exact = _rl((w * match).sum(axis=0) / wn)
         align = _rl((w * np.where(mag, n - absolute / span, match)).sum(axis=0) / wn)
-        c_bias = np.round(np.where(mag, signed / n, np.nan), 4)
-        c_mad = np.round(np.where(mag, absolute / n, np.nan), 4)
-        c_match = np.round(match / n, 4)
+        c_bias = np.round(np.where(mag, signed / n, np.nan), FIGURE_DIGITS)
+        c_mad = np.round(np.where(mag, absolute / n, np.nan), FIGURE_DIGITS)
+        c_match = np.round(match / n, FIGURE_DIGITS)
     out = {}
     for r, rid in enumerate(r_ids):
         per = {}
@@ -239,10 +238,13 @@ class _Session:
             caution = f"not conclusive: the 95% interval reaches down to {low:.2f}"
         if caution:
             reading = f"{reading} ({caution})"
+        interval = [low, _r(ci[1])] if ci else None
         return {
             "level": lvl,
             "alpha": value,
-            "ci": [low, _r(ci[1])] if ci else None,
+            "ci": interval,
+            "alpha_text": format_alpha(value, verdict),
+            "ci_text": format_interval(interval),
             "reading": reading,
             "verdict": verdict,
             "reason": res.reason,
