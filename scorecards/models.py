@@ -32,10 +32,6 @@ class Scorecard(models.Model):
     def get_absolute_url(self):
         return reverse("scorecards:detail", args=[self.pk])
 
-    @property
-    def current_version(self):
-        return self.versions.order_by("-number").first()
-
 
 class ScorecardVersion(models.Model):
     """A snapshot of the criteria. Locked once a session uses it; edits then start a new one."""

@@ -23,10 +23,15 @@ def scorecards_for_team(*, team) -> QuerySet[Scorecard]:
     return Scorecard.objects.filter(team=team)
 
 
+def _newest_first(versions: QuerySet[ScorecardVersion]) -> QuerySet[ScorecardVersion]:
+    # The one rule for "the current version": the highest number. New sessions use it.
+    return versions.order_by("-number")
+
+
 def scorecard_list(*, team) -> QuerySet[Scorecard]:
     """The team's scorecards with their newest version's id, number, lock, update time and
     number of active criteria, in one query."""
-    newest = ScorecardVersion.objects.filter(scorecard=OuterRef("pk")).order_by("-number")
+    newest = _newest_first(ScorecardVersion.objects.filter(scorecard=OuterRef("pk")))
     active = (
         Criterion.objects.filter(version=OuterRef("current_version_id"), is_active=True)
         .order_by()
@@ -48,11 +53,20 @@ def scorecard_list(*, team) -> QuerySet[Scorecard]:
 
 
 def current_version(*, scorecard: Scorecard) -> ScorecardVersion | None:
+    versions = ScorecardVersion.objects.filter(scorecard=scorecard).select_related("created_by")
+    return _newest_first(versions).first()
+
+
+def current_criteria_for_team(*, team) -> QuerySet[Criterion]:
+    """The active criteria of each scorecard's current version: what a new session may use."""
+    newest = _newest_first(
+        ScorecardVersion.objects.filter(scorecard=OuterRef("version__scorecard"))
+    )
     return (
-        ScorecardVersion.objects.filter(scorecard=scorecard)
-        .select_related("created_by")
-        .order_by("-number")
-        .first()
+        Criterion.objects.filter(version__scorecard__team=team, is_active=True)
+        .filter(version__number=Subquery(newest.values("number")[:1]))
+        .select_related("version__scorecard")
+        .order_by("version__scorecard__name", "position", "id")
     )
 
 
@@ -66,11 +80,8 @@ def version_by_number(*, scorecard: Scorecard, number: int) -> ScorecardVersion 
 
 def scorecard_versions(*, scorecard: Scorecard) -> list[ScorecardVersion]:
     """Every version, newest first, with its author."""
-    return list(
-        ScorecardVersion.objects.filter(scorecard=scorecard)
-        .select_related("created_by")
-        .order_by("-number")
-    )
+    versions = ScorecardVersion.objects.filter(scorecard=scorecard).select_related("created_by")
+    return list(_newest_first(versions))
 
 
 def version_criteria(*, version: ScorecardVersion) -> list[Criterion]:

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Criterion, Scorecard, ScorecardVersion
-from .selectors import display_order
+from .selectors import current_version, display_order
 from .specs import CriterionData, SpecError, check_critical, describe_changes
 
 CREATED = "Created"
@@ -278,7 +278,7 @@ def _edit(scorecard: Scorecard, user, change) -> Edit:
 
 
 def _current_version(scorecard: Scorecard, user) -> ScorecardVersion:
-    version = scorecard.versions.order_by("-number").first()
+    version = current_version(scorecard=scorecard)
     if version is None:  # a scorecard made outside these services
         version = ScorecardVersion.objects.create(
             scorecard=scorecard, number=1, created_by=user, changes=[CREATED]

@@ -1,9 +1,9 @@
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Subquery
 
 from interactions.models import Channel, Interaction
-from scorecards.models import Criterion, Scorecard, ScorecardVersion
+from scorecards.models import Criterion, Scorecard
+from scorecards.selectors import current_criteria_for_team
 
 User = get_user_model()
 
@@ -103,13 +103,7 @@ class SessionCreateForm(forms.Form):
         self.fields["reviewers"].queryset = members
         self.fields["baseline"].queryset = members
         # Only the newest version of each scorecard: that is the one a new session uses.
-        newest = ScorecardVersion.objects.filter(scorecard=OuterRef("version__scorecard"))
-        self.fields["criteria"].queryset = (
-            Criterion.objects.filter(version__scorecard__team=team, is_active=True)
-            .filter(version__number=Subquery(newest.order_by("-number").values("number")[:1]))
-            .select_related("version__scorecard")
-            .order_by("version__scorecard__name", "position", "id")
-        )
+        self.fields["criteria"].queryset = current_criteria_for_team(team=team)
         scorecards = self.fields["scorecard"].queryset
         if len(scorecards) == 1:
             self.fields["scorecard"].initial = scorecards[0].pk

@@ -14,6 +14,7 @@ from interactions.models import Channel, Interaction
 from reports.history import COLUMNS, import_history, infer_scale, parse_date
 from scorecards.models import Criterion, Scorecard, ScorecardVersion
 from scorecards.scales import ScaleKind
+from scorecards.selectors import current_version
 from sessions.models import (
     CalibrationSession,
     Participant,
@@ -138,8 +139,8 @@ def test_create_missing_infers_each_scale_from_the_values_and_reports_it(team):
         "values yes, no; N/A allowed",
     ]
     scorecard = Scorecard.objects.get(team=team, name="Support QA")
-    criteria = {c.name: c for c in scorecard.current_version.criteria.all()}
-    assert [c.name for c in scorecard.current_version.criteria.order_by("position")] == [
+    criteria = {c.name: c for c in current_version(scorecard=scorecard).criteria.all()}
+    assert [c.name for c in current_version(scorecard=scorecard).criteria.order_by("position")] == [
         "Greeting",
         "Empathy",
         "Resolution",
@@ -322,7 +323,7 @@ def test_a_missing_criterion_with_create_missing_starts_a_new_scorecard_version(
     result = import_history(data=data, team_name=None, create_missing=True)
 
     scorecard = known.scorecard
-    current = scorecard.current_version
+    current = current_version(scorecard=scorecard)
     assert current.number == 2
     assert "Added “Tone”" in current.changes
     assert [c.name for c in current.criteria.order_by("position")] == [
