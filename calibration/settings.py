@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "interactions",
     "sessions.apps.CalibrationSessionsConfig",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,6 @@
 """Importing and exporting interactions as JSON or CSV (the formats: docs/import-interactions.md).
 
-An import reads the whole file first (calibration.importing readers), checks every row and
+An import reads the whole file first (datafiles readers), checks every row and
 raises ImportFailed with all the bad rows at once; only a clean file is written, in one
 transaction. Interactions are matched by external id within the team: new ones are created,
 changed ones updated (their messages replaced only when the messages changed), identical ones
@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from calibration.importing import ImportFailed, RowError, read_csv_rows, read_json_records
+from datafiles import ImportFailed, RowError, read_csv_rows, read_json_records
 from teams.models import Team
 
 from . import services

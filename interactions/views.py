@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 
-from calibration.importing import ImportFailed, detect_format, errors_context, read_bytes
+from datafiles import ImportFailed, detect_format, errors_context, read_bytes
 from teams.permissions import content_manager_required, team_required
 
 from . import selectors, services

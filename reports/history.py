@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from calibration.importing import ImportFailed, RowError, read_csv_rows
+from datafiles import ImportFailed, RowError, read_csv_rows
 from interactions.models import Interaction
 from interactions.services import InteractionError, channel_from_text
 from scorecards import services as scorecard_services
@@ -135,7 +135,7 @@ def import_history(
     actor=None,
     team: Team | None = None,
 ) -> HistoryImportResult:
-    """Imports past sessions from CSV bytes (read them with calibration.importing.read_bytes).
+    """Imports past sessions from CSV bytes (read them with datafiles.read_bytes).
 
     `team` (the upload page's current team) wins over `team_name` (the command's --team).
     Raises ImportFailed listing every problem; then nothing has been written.

@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from calibration.importing import ImportFailed, errors_context, read_bytes
+from datafiles import ImportFailed, errors_context, read_bytes
 from sessions.selectors import session_for_member
 from teams.permissions import content_manager_required, team_required
 

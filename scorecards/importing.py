@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from calibration.importing import (
+from datafiles import (
     ImportFailed,
     RowError,
     read_bytes,

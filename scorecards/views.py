@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from calibration.importing import ImportFailed, detect_format, errors_context, read_bytes
+from datafiles import ImportFailed, detect_format, errors_context, read_bytes
 from teams.permissions import content_manager_required, team_required
 
 from . import selectors, services

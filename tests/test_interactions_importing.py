@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from calibration.importing import ImportFailed, read_bytes
+from datafiles import ImportFailed, read_bytes
 from interactions.importing import CSV_COLUMNS, export_interactions, import_interactions
 from interactions.models import Interaction, Message
 
@@ -498,7 +498,7 @@ def test_thousands_of_rows_import_in_few_queries(django_assert_max_num_queries):
 def test_reimport_cannot_rewrite_a_calibrated_conversation():
     import json as json_module
 
-    from calibration.importing import ImportFailed
+    from datafiles import ImportFailed
     from interactions.importing import import_interactions
     from interactions.models import Message
 

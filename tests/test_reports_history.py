@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from calibration.importing import ImportFailed
+from datafiles import ImportFailed
 from interactions.models import Channel, Interaction
 from reports.history import COLUMNS, import_history, infer_scale, parse_date
 from scorecards.models import Criterion, Scorecard, ScorecardVersion

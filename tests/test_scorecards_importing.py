@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from calibration.importing import ImportFailed
+from datafiles import ImportFailed
 from scorecards import services
 from scorecards.importing import export_scorecards, import_scorecards
 from scorecards.models import Criterion, Scorecard

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from calibration.importing import ImportFailed, detect_format, read_bytes
+from datafiles import ImportFailed, detect_format, read_bytes
 from interactions.importing import import_interactions
 
 from ._team import team_from_option

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from calibration.importing import ImportFailed, read_bytes
+from datafiles import ImportFailed, read_bytes
 from reports.history import import_history
 
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from calibration.importing import ImportFailed, detect_format, read_bytes
+from datafiles import ImportFailed, detect_format, read_bytes
 from scorecards.importing import import_scorecards
 from teams.models import Team
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 User = get_user_model()
 TEAM = "Northwind Support"
-COMMAND_MODULE = "teams.management.commands.seed_demo"
+COMMAND_MODULE = "demo.management.commands.seed_demo"
 
 
 def seed() -> str:

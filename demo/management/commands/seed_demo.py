@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from calibration.importing import ImportFailed, read_bytes
+from datafiles import ImportFailed, read_bytes
 from demo import INTERACTIONS_FILE, SCORECARD_FILE
 from interactions.importing import import_interactions
 from interactions.models import Interaction
