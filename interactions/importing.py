@@ -100,10 +100,6 @@ def import_interactions(*, team: Team, data: bytes, fmt: str) -> ImportResult:
         ) from None
 
 
-# What reviewers read when they scored: once calibrated it must not change under the session.
-CONVERSATION_FIELDS = ("notes",)
-
-
 def _refuse_rewriting_calibrated(records, existing, old_messages) -> None:
     used = set(
         Interaction.objects.filter(
@@ -114,12 +110,13 @@ def _refuse_rewriting_calibrated(records, existing, old_messages) -> None:
     errors = []
     for record in records:
         interaction = existing.get(record.external_id)
-        if interaction is None or interaction.pk not in used:
+        if interaction is None:
             continue
-        changed = old_messages.get(interaction.pk, []) != record.messages or any(
-            getattr(interaction, name) != record.values[name] for name in CONVERSATION_FIELDS
-        )
-        if changed:
+        if services.conversation_frozen(
+            calibrated=interaction.pk in used,
+            old=(interaction.notes, old_messages.get(interaction.pk, [])),
+            new=(record.values["notes"], record.messages),
+        ):
             errors.append(
                 RowError(
                     record.row,

@@ -358,6 +358,13 @@ class _Unset:
 UNCHANGED: Any = _Unset()
 
 
+def conversation_frozen(*, calibrated: bool, old: tuple, new: tuple) -> bool:
+    """The one rule for edits and re-imports alike: what reviewers read when they scored (the
+    messages and the notes, as `(notes, [(author, role, sent_at, body), ...])`) must not
+    change under their session once the interaction has been calibrated."""
+    return calibrated and old != new
+
+
 def interaction_create(
     *,
     team: Team,
@@ -480,18 +487,19 @@ def interaction_update(
                 interaction.save()
         except IntegrityError:
             raise _duplicate(values["external_id"]) from None
-        conversation_changed = values["notes"] != current["notes"]
-        if rows is not None:
-            existing = [_message_parts(m) for m in interaction.messages.order_by("position")]
-            conversation_changed |= existing != [_message_parts(row) for row in rows]
-        if conversation_changed and interaction.session_items.exists():
-            # What reviewers read when they scored must not change under their session.
+        existing = [_message_parts(m) for m in interaction.messages.order_by("position")]
+        wanted = existing if rows is None else [_message_parts(row) for row in rows]
+        if conversation_frozen(
+            calibrated=interaction.session_items.exists(),
+            old=(current["notes"], existing),
+            new=(values["notes"], wanted),
+        ):
             raise InteractionError(
                 "This interaction was already scored in a calibration session, so its "
                 "conversation cannot change. Create a new interaction for the new version.",
                 field="conversation_text" if rows is not None else "notes",
             )
-        if rows is not None and existing != [_message_parts(row) for row in rows]:
+        if rows is not None and existing != wanted:
             interaction.messages.all().delete()
             _write_messages(interaction, rows)
     return interaction
