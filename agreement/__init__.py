@@ -28,7 +28,15 @@ from .core import (
     plain_reading,
     reading_code,
 )
-from .display import FIGURES_HELP, format_alpha, format_interval, round_figure
+from .display import (
+    FIGURES_HELP,
+    format_alpha,
+    format_decimal,
+    format_interval,
+    format_percent,
+    format_signed_percent,
+    round_figure,
+)
 from .ranking import DISAGREEMENT_RULE, disagreement_band, rank_criteria, rank_session
 from .session import MIN_UNITS_FOR_CI, session_statistics
 
@@ -56,7 +64,10 @@ __all__ = [
     "disagreement_band",
     "fleiss_kappa",
     "format_alpha",
+    "format_decimal",
     "format_interval",
+    "format_percent",
+    "format_signed_percent",
     "icc",
     "krippendorff_alpha",
     "plain_reading",

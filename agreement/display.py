@@ -38,10 +38,36 @@ def round_figure(value, digits: int = FIGURE_DIGITS) -> float | None:
     return None if math.isnan(value) else round(value, digits)
 
 
+MINUS = "\u2212"
+DASH = "\u2014"  # what a missing figure reads as in a table
+
+
 def _minus(text: str) -> str:
-    if float(text) == 0:
+    """A real minus sign, and no "−0.00"."""
+    if float(text.rstrip("%")) == 0:
         return text.lstrip("-")
-    return f"−{text[1:]}" if text.startswith("-") else text
+    return f"{MINUS}{text[1:]}" if text.startswith("-") else text
+
+
+def format_decimal(value, digits: int = 2) -> str:
+    """A figure in fixed decimals with a real minus sign; a missing one is a dash."""
+    value = round_figure(value)
+    return DASH if value is None else _minus(f"{value:.{digits}f}")
+
+
+def format_percent(value, digits: int = 0) -> str:
+    """0.5714 -> "57%"; a missing share is a dash."""
+    value = round_figure(value)
+    return DASH if value is None else _minus(f"{value * 100:.{digits}f}") + "%"
+
+
+def format_signed_percent(value, digits: int = 1) -> str:
+    """-0.0147 -> "−1.5%", 0.125 -> "+12.5%": a bias, where the sign is the point."""
+    value = round_figure(value)
+    if value is None:
+        return DASH
+    text = format_percent(value, digits)
+    return f"+{text}" if round(value * 100, digits) > 0 else text
 
 
 def format_alpha(value, verdict: str | None = None) -> str | None:
