@@ -143,6 +143,9 @@ class CalibrationSession(models.Model):
     revealed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     held_on_date = models.DateField(null=True, blank=True)
+    # Bumped in the transaction of every change everyone sees: the key of the session's shared
+    # live state, computed once per version (sessions.selectors.snapshot).
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -5,6 +5,7 @@ import pytest
 from agreement import FIGURES_HELP, format_alpha, format_interval
 from sessions import selectors, services
 from sessions.models import UnsubmittedPolicy
+from sessions.selectors import snapshot as snapshot_module
 from teams.models import Role
 
 from .factories import MembershipFactory, SessionWorld, UserFactory
@@ -274,3 +275,91 @@ def test_snapshot_sends_each_figure_formatted_with_its_verdict():
         expected = None if row["disagreement"] is None else f"{row['disagreement']:.2f}"
         assert row["disagreement_text"] == expected
     assert snapshot["figures_help"] == FIGURES_HELP
+
+
+# --- the shared state: computed once per change, not once per viewer ------------------------
+
+
+def revealed_world_with_three_reviewers():
+    world = SessionWorld().start()
+    for reviewer, values in zip(world.reviewers, [(1, 4, 2), (1, 3, 2), (0, 2, 1)], strict=True):
+        for item in world.items:
+            world.score_all(reviewer, item, values, comment=f"{SECRET}-{reviewer.pk}")
+            world.submit(reviewer, item)
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+    world.session.refresh_from_db()
+    return world
+
+
+def test_shared_state_is_built_once_per_version_whoever_watches():
+    world = revealed_world_with_three_reviewers()
+    before = snapshot_module.shared_state_builds
+
+    for viewer in [world.facilitator, *world.reviewers]:
+        selectors.session_snapshot(session=world.session, user=viewer)
+
+    assert snapshot_module.shared_state_builds == before + 1
+
+
+def test_a_change_bumps_the_version_and_the_next_snapshot_sees_it():
+    world = revealed_world_with_three_reviewers()
+    first = selectors.session_snapshot(session=world.session, user=world.reviewers[0])
+
+    services.consensus_save(
+        session_id=world.session.pk,
+        actor=world.facilitator,
+        item_id=world.items[0].pk,
+        criterion_id=world.numeric.pk,
+        value=3,
+        note="Middle ground",
+    )
+    world.session.refresh_from_db()
+    second = selectors.session_snapshot(session=world.session, user=world.reviewers[0])
+
+    assert second["version"] == first["version"] + 1
+    consensus = second["revealed"][str(world.items[0].pk)]["consensus"]
+    assert consensus[str(world.numeric.pk)]["note"] == "Middle ground"
+
+
+def test_presence_changes_do_not_bump_the_version():
+    world = revealed_world_with_three_reviewers()
+    version = world.session.version
+
+    services.connection_open(
+        session_id=world.session.pk, user=world.reviewers[0], channel_name="test.presence"
+    )
+    services.connection_close(session_id=world.session.pk, channel_name="test.presence")
+
+    world.session.refresh_from_db()
+    assert world.session.version == version
+
+
+def test_each_further_viewer_costs_a_few_queries_and_no_statistics(
+    django_assert_max_num_queries, monkeypatch
+):
+    world = revealed_world_with_three_reviewers()
+    selectors.session_snapshot(session=world.session, user=world.facilitator)
+    monkeypatch.setattr(
+        snapshot_module,
+        "live_agreement",
+        lambda **kwargs: pytest.fail("statistics recomputed for a second viewer"),
+    )
+
+    with django_assert_max_num_queries(3):
+        frame = selectors.session_snapshot(session=world.session, user=world.reviewers[1])
+
+    assert frame["agreement"]["criteria"]
+    assert {
+        e["label"] for r in frame["revealed"].values() for e in r["ratings"][str(world.numeric.pk)]
+    } >= {"You"}
+
+
+def test_the_shared_state_never_holds_unrevealed_ratings():
+    world = scored_world()
+
+    state = snapshot_module.shared_state(world.session)
+
+    assert state.revealed == {}
+    assert SECRET not in repr(state)
+    mine = selectors.session_snapshot(session=world.session, user=world.reviewers[0])
+    assert mine["my_scores"]  # the author still sees their own drafts, read apart

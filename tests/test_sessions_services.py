@@ -468,7 +468,7 @@ def test_broadcasts_wait_for_the_commit_and_carry_no_values(
 
     assert sent, "expected announcements"
     for message in sent:
-        assert set(message) <= {"type", "session_id", "reason", "user_id"}
+        assert set(message) <= {"type", "session_id", "version", "reason", "user_id"}
         assert "secret" not in str(message)
 
 

@@ -1,10 +1,18 @@
 """The snapshot a page or websocket frame sends to one viewer: everything their page shows, and
-nothing they may not see. Built in sections from one load of the session's rows, in a constant
-number of queries whatever the number of reviewers, interactions or criteria."""
+nothing they may not see.
+
+A change costs the same however many people watch: the session's **shared state** (people,
+progress, the revealed ratings with their ranking and agreement figures, consensus, action
+items) is built once per session version, from revealed ratings only (`visible_scores` with no
+viewer), and kept in this process. Each viewer's frame is then derived from it through the
+viewer policy, plus the two things only that viewer has: their own ratings (through
+`visible_scores`) and who is online. Nothing unrevealed is ever in the shared state.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -34,49 +42,164 @@ def iso_time(value):
     return value.isoformat() if value else None
 
 
-@dataclass
-class _Rows:
-    """One read of everything a snapshot is made of (scores through the visibility function)."""
+SHARED_STATES_KEPT = 256  # live sessions × recent versions held per process
+_shared_states: OrderedDict[tuple, SharedState] = OrderedDict()
+_shared_lock = threading.Lock()
+shared_state_builds = 0  # how many times a shared state was built (benchmarks, tests)
 
+
+@dataclass(frozen=True)
+class SharedState:
+    """What every viewer of one session version has in common (revealed data only)."""
+
+    version: int
+    session: dict
     participants: list[Participant]
-    items: list[SessionInteraction]
-    criteria: list
-    submissions: list[tuple[int, int]]
-    online: set[int]
-    scores: list[Score]
-    consensus: list[Consensus]
-    actions: list[ActionItem]
+    scorer_ids: frozenset[int]
+    submitted_by_item: dict[int, frozenset[int]]
+    revealed_ids: frozenset[int]
+    criteria: list[dict]
+    items: list[dict]  # progress; "excluded" holds Participants, labelled per viewer
+    revealed: dict[int, dict]  # ratings hold (Participant, entry), labelled per viewer
+    session_ranking: list[dict]
+    agreement: dict
+    action_items: list[dict]
 
-    @classmethod
-    def load(cls, session: CalibrationSession, user) -> _Rows:
-        cutoff = timezone.now() - PRESENCE_TIMEOUT
-        return cls(
-            # Ordered by role and name, never by alias: the named list must not follow letters.
-            participants=list(
-                Participant.objects.filter(session=session)
-                .select_related("user")
-                .order_by("role", "user__first_name", "user__last_name", "user__username", "id")
-            ),
-            items=list(
-                SessionInteraction.objects.filter(session=session).order_by("position", "id")
-            ),
-            criteria=list(session.criteria.order_by("position", "id")),
-            submissions=list(
-                Submission.objects.filter(item__session=session).values_list(
-                    "participant_id", "item_id"
-                )
-            ),
-            online=set(
-                Connection.objects.filter(participant__session=session, last_seen_at__gte=cutoff)
-                .values_list("participant_id", flat=True)
-                .distinct()
-            ),
-            scores=list(visible_scores(session=session, viewer=user)),
-            consensus=list(Consensus.objects.filter(item__session=session)),
-            actions=list(
-                ActionItem.objects.filter(session=session).select_related("owner").order_by("id")
-            ),
+
+def shared_state(session: CalibrationSession) -> SharedState:
+    """The session's shared state for its current version, built once per process."""
+    global shared_state_builds
+    # created_at guards against a reused id (SQLite may reuse the ids of rolled-back rows).
+    key = (session.pk, session.created_at, session.version)
+    with _shared_lock:
+        state = _shared_states.get(key)
+        if state is not None:
+            _shared_states.move_to_end(key)
+            return state
+    state = _build_shared_state(session)
+    with _shared_lock:
+        shared_state_builds += 1
+        _shared_states[key] = state
+        while len(_shared_states) > SHARED_STATES_KEPT:
+            _shared_states.popitem(last=False)
+    return state
+
+
+def _build_shared_state(session: CalibrationSession) -> SharedState:
+    # Ordered by role and name, never by alias: the named list must not follow the letters.
+    participants = list(
+        Participant.objects.filter(session=session)
+        .select_related("user")
+        .order_by("role", "user__first_name", "user__last_name", "user__username", "id")
+    )
+    items = list(SessionInteraction.objects.filter(session=session).order_by("position", "id"))
+    criteria = list(session.criteria.order_by("position", "id"))
+    submitted_by_item: dict[int, set[int]] = defaultdict(set)
+    for participant_id, item_id in Submission.objects.filter(item__session=session).values_list(
+        "participant_id", "item_id"
+    ):
+        submitted_by_item[item_id].add(participant_id)
+    scorer_ids = frozenset(p.pk for p in participants if p.scores_in(session))
+    revealed_ids = frozenset(item.pk for item in items if item.is_revealed)
+    by_pk = {p.pk: p for p in participants}
+
+    revealed_scores: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for score in visible_scores(session=session, viewer=None):
+        if score.is_rated and score.item_id in revealed_ids:
+            participant = by_pk[score.participant_id]
+            revealed_scores[score.item_id][score.criterion_id].append(
+                (participant, _rating_entry(score, participant, session))
+            )
+    consensus_by_item: dict[int, dict] = defaultdict(dict)
+    for record in Consensus.objects.filter(item__session=session):
+        consensus_by_item[record.item_id][str(record.criterion_id)] = {
+            "value": record.value,
+            "na": record.is_na,
+            "note": record.note,
+        }
+
+    specs = {criterion.pk: criterion_spec(criterion) for criterion in criteria}
+    scorers = [p for p in participants if p.pk in scorer_ids]
+    item_rows, revealed, rankings = [], {}, []
+    for item in items:
+        submitted = submitted_by_item.get(item.pk, set()) & scorer_ids
+        # Someone who joined after this interaction was revealed never had it to score.
+        expected = [p for p in scorers if not item.is_revealed or p.joined_at <= item.revealed_at]
+        excluded = []
+        if item.is_revealed and item.unsubmitted_policy == "exclude":
+            excluded = [p for p in expected if p.pk not in submitted]
+        item_rows.append(
+            {
+                "id": item.pk,
+                "position": item.position,
+                "revealed": item.is_revealed,
+                "submitted": len(submitted),
+                "total": len(expected),
+                "excluded": excluded,
+                "policy": item.unsubmitted_policy,
+            }
         )
+        if not item.is_revealed:
+            continue
+        ratings = revealed_scores.get(item.pk, {})
+        values = {
+            c: [None if e["na"] else e["value"] for _, e in pairs] for c, pairs in ratings.items()
+        }
+        baseline = {
+            c: "na" if e["na"] else e["value"]
+            for c, pairs in ratings.items()
+            for _, e in pairs
+            if e["is_baseline"]
+        }
+        ranking = rank_criteria(specs, values, baseline)
+        rankings.append(ranking)
+        revealed[item.pk] = {
+            "ratings": dict(ratings),
+            "ranking": ranking,
+            "consensus": consensus_by_item.get(item.pk, {}),
+        }
+    actions = ActionItem.objects.filter(session=session).select_related("owner").order_by("id")
+    return SharedState(
+        version=session.version,
+        session=_session_section(session),
+        participants=participants,
+        scorer_ids=scorer_ids,
+        submitted_by_item={k: frozenset(v) for k, v in submitted_by_item.items()},
+        revealed_ids=revealed_ids,
+        criteria=[_criterion_payload(c) for c in criteria],
+        items=item_rows,
+        revealed=revealed,
+        session_ranking=rank_session([c.pk for c in criteria], rankings) if rankings else [],
+        # Alpha, its 95% interval and a reading per criterion and interaction (revealed only).
+        agreement=live_agreement(session=session) if rankings else {},
+        action_items=[
+            {
+                "id": action.pk,
+                "text": action.text,
+                "owner": display_name(action.owner) if action.owner else None,
+            }
+            for action in actions
+        ],
+    )
+
+
+def _rating_entry(score: Score, participant: Participant, session) -> dict:
+    """A revealed rating without the viewer-dependent parts (label, key, is_me)."""
+    return {
+        "value": score.value,
+        "na": score.is_na,
+        "comment": score.comment,
+        "is_baseline": participant.user_id == session.baseline_id,
+        "revisions": [
+            {
+                "value": revision.value,
+                "na": revision.is_na,
+                "comment": revision.comment,
+                "at": iso_time(revision.revised_at),
+            }
+            for revision in score.revisions.all()
+        ],
+    }
 
 
 def _criterion_payload(criterion) -> dict:
@@ -111,12 +234,14 @@ def _session_section(session: CalibrationSession) -> dict:
         "facilitator_scores": session.facilitator_scores,
         "timer_minutes": session.timer_minutes,
         "deadline": iso_time(deadline),
-        "server_time": iso_time(timezone.now()),
         "has_baseline": session.baseline_id is not None,
     }
 
 
-def _me_section(viewer: ViewerContext, submissions) -> dict:
+# --- one viewer's frame, derived from the shared state --------------------------------------
+
+
+def _me_section(viewer: ViewerContext, shared: SharedState) -> dict:
     me = viewer.participant
     return {
         "participant": me.pk if me else None,
@@ -124,12 +249,12 @@ def _me_section(viewer: ViewerContext, submissions) -> dict:
         "is_facilitator": viewer.is_facilitator,
         "can_score": viewer.can_score,
         "submitted": sorted(
-            item_id for participant_id, item_id in submissions if me and participant_id == me.pk
+            item_id for item_id, ids in shared.submitted_by_item.items() if me and me.pk in ids
         ),
     }
 
 
-def _people_section(rows: _Rows, policy: ViewerPolicy, scorer_ids, submitted_by_item, revealed):
+def _people_section(shared: SharedState, policy: ViewerPolicy, online: set[int]) -> list[dict]:
     return [
         {
             "id": p.pk,
@@ -137,150 +262,97 @@ def _people_section(rows: _Rows, policy: ViewerPolicy, scorer_ids, submitted_by_
             "full_name": display_name(p.user),
             "user_id": p.user_id,  # for choosing an action item's owner
             "role": p.role,
-            "scores": p.pk in scorer_ids,
-            "online": p.pk in rows.online,
+            "scores": p.pk in shared.scorer_ids,
+            "online": p.pk in online,
             "submitted": sorted(
                 item_id
-                for item_id, ids in submitted_by_item.items()
-                if p.pk in ids and policy.shows_progress(revealed=item_id in revealed)
+                for item_id, ids in shared.submitted_by_item.items()
+                if p.pk in ids and policy.shows_progress(revealed=item_id in shared.revealed_ids)
             ),
         }
-        for p in rows.participants
+        for p in shared.participants
     ]
 
 
-def _rating_entry(score: Score, participant: Participant, session, policy: ViewerPolicy) -> dict:
-    return {
-        "participant": policy.rating_key(participant),
-        "label": policy.rating_label(participant),
-        "value": score.value,
-        "na": score.is_na,
-        "comment": score.comment,
-        "is_me": policy.is_viewer(participant),
-        "is_baseline": participant.user_id == session.baseline_id,
-        "revisions": [
-            {
-                "value": revision.value,
-                "na": revision.is_na,
-                "comment": revision.comment,
-                "at": iso_time(revision.revised_at),
-            }
-            for revision in score.revisions.all()
-        ],
-    }
+def _items_section(shared: SharedState, policy: ViewerPolicy) -> list[dict]:
+    items = []
+    for row in shared.items:
+        excluded = [policy.rating_label(p) for p in row["excluded"]]
+        if policy.anonymous and excluded:
+            # Aliases next to the named progress marks would give people away: a count.
+            excluded = [f"{len(excluded)} reviewer{'s' if len(excluded) > 1 else ''}"]
+        items.append({**row, "excluded": excluded})
+    return items
 
 
-def _scores_sections(rows: _Rows, session, viewer: ViewerContext, policy, revealed_ids):
-    """The viewer's own drafts, and the included ratings of revealed interactions."""
-    me = viewer.participant
-    by_pk = {p.pk: p for p in rows.participants}
-    my_scores: dict[str, dict] = defaultdict(dict)
-    revealed: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for score in rows.scores:
-        if me is not None and score.participant_id == me.pk:
-            my_scores[str(score.item_id)][str(score.criterion_id)] = {
-                "value": score.value,
-                "na": score.is_na,
-                "comment": score.comment,
-                "ts": score.client_ts,
-            }
-        if score.included and score.is_rated and score.item_id in revealed_ids:
-            entry = _rating_entry(score, by_pk[score.participant_id], session, policy)
-            revealed[score.item_id][score.criterion_id].append(entry)
-    return dict(my_scores), revealed
-
-
-def _items_section(rows: _Rows, session, policy, scorer_ids, submitted_by_item, revealed):
-    """Progress per interaction, and for revealed ones their ratings, ranking and consensus."""
-    scorers = [p for p in rows.participants if p.pk in scorer_ids]
-    specs = {criterion.pk: criterion_spec(criterion) for criterion in rows.criteria}
-    consensus_by_item: dict[int, dict] = defaultdict(dict)
-    for record in rows.consensus:
-        consensus_by_item[record.item_id][str(record.criterion_id)] = {
-            "value": record.value,
-            "na": record.is_na,
-            "note": record.note,
-        }
-    payloads, revealed_payload, rankings = [], {}, []
-    for item in rows.items:
-        submitted = submitted_by_item.get(item.pk, set()) & scorer_ids
-        # Someone who joined after this interaction was revealed never had it to score.
-        expected = [p for p in scorers if not item.is_revealed or p.joined_at <= item.revealed_at]
-        excluded = []
-        if item.is_revealed and item.unsubmitted_policy == "exclude":
-            excluded = [policy.rating_label(p) for p in expected if p.pk not in submitted]
-            if session.anonymous and excluded:
-                # Aliases next to the named progress marks would give people away: a count.
-                excluded = [f"{len(excluded)} reviewer{'s' if len(excluded) > 1 else ''}"]
-        payloads.append(
-            {
-                "id": item.pk,
-                "position": item.position,
-                "revealed": item.is_revealed,
-                "submitted": len(submitted),
-                "total": len(expected),
-                "excluded": excluded,
-                "policy": item.unsubmitted_policy,
-            }
-        )
-        if not item.is_revealed:
-            continue
-        ratings = revealed.get(item.pk, {})
-        for entries in ratings.values():
+def _revealed_section(shared: SharedState, policy: ViewerPolicy) -> dict:
+    revealed = {}
+    for item_id, block in shared.revealed.items():
+        ratings = {}
+        for criterion_id, pairs in block["ratings"].items():
+            entries = [
+                {
+                    # In an anonymous session the alias is the key: a participant id would
+                    # link the rating to the named presence list.
+                    "participant": policy.rating_key(p),
+                    "label": policy.rating_label(p),
+                    **entry,
+                    "is_me": policy.is_viewer(p),
+                }
+                for p, entry in pairs
+            ]
             entries.sort(key=lambda e: (not e["is_baseline"], e["label"]))
-        values = {c: [None if e["na"] else e["value"] for e in es] for c, es in ratings.items()}
-        baseline = {
-            c: "na" if e["na"] else e["value"]
-            for c, es in ratings.items()
-            for e in es
-            if e["is_baseline"]
+            ratings[str(criterion_id)] = entries
+        revealed[str(item_id)] = {
+            "ratings": ratings,
+            "ranking": block["ranking"],
+            "consensus": block["consensus"],
         }
-        ranking = rank_criteria(specs, values, baseline)
-        rankings.append(ranking)
-        revealed_payload[str(item.pk)] = {
-            "ratings": {str(c): entries for c, entries in ratings.items()},
-            "ranking": ranking,
-            "consensus": consensus_by_item.get(item.pk, {}),
+    return revealed
+
+
+def _my_scores(session: CalibrationSession, viewer: ViewerContext, user) -> dict:
+    me = viewer.participant
+    if me is None:
+        return {}
+    mine: dict[str, dict] = defaultdict(dict)
+    for score in visible_scores(session=session, viewer=user).filter(participant=me):
+        mine[str(score.item_id)][str(score.criterion_id)] = {
+            "value": score.value,
+            "na": score.is_na,
+            "comment": score.comment,
+            "ts": score.client_ts,
         }
-    return payloads, revealed_payload, rankings
+    return dict(mine)
+
+
+def online_participants(session: CalibrationSession) -> set[int]:
+    cutoff = timezone.now() - PRESENCE_TIMEOUT
+    return set(
+        Connection.objects.filter(participant__session=session, last_seen_at__gte=cutoff)
+        .values_list("participant_id", flat=True)
+        .distinct()
+    )
 
 
 def session_snapshot(*, session: CalibrationSession, user) -> dict:
     """Everything one viewer's page shows, and nothing they may not see."""
-    rows = _Rows.load(session, user)
-    viewer = viewer_context(session=session, participants=rows.participants, user=user)
+    shared = shared_state(session)
+    viewer = viewer_context(session=session, participants=shared.participants, user=user)
     policy = ViewerPolicy.for_viewer(session, user)
-    scorer_ids = {p.pk for p in rows.participants if p.scores_in(session)}
-    submitted_by_item: dict[int, set[int]] = defaultdict(set)
-    for participant_id, item_id in rows.submissions:
-        submitted_by_item[item_id].add(participant_id)
-    revealed_ids = {item.pk for item in rows.items if item.is_revealed}
-    my_scores, revealed = _scores_sections(rows, session, viewer, policy, revealed_ids)
-    items, revealed_payload, rankings = _items_section(
-        rows, session, policy, scorer_ids, submitted_by_item, revealed
-    )
     return {
         "type": "snapshot",
-        "session": _session_section(session),
-        "me": _me_section(viewer, rows.submissions),
-        "participants": _people_section(rows, policy, scorer_ids, submitted_by_item, revealed_ids),
-        "criteria": [_criterion_payload(c) for c in rows.criteria],
-        "items": items,
-        "my_scores": my_scores,
-        "revealed": revealed_payload,
-        "session_ranking": rank_session([c.pk for c in rows.criteria], rankings)
-        if rankings
-        else [],
-        # Alpha, its 95% interval and a reading per criterion and interaction (revealed only).
-        "agreement": live_agreement(session=session) if rankings else {},
+        "version": shared.version,
+        "session": {**shared.session, "server_time": iso_time(timezone.now())},
+        "me": _me_section(viewer, shared),
+        "participants": _people_section(shared, policy, online_participants(session)),
+        "criteria": shared.criteria,
+        "items": _items_section(shared, policy),
+        "my_scores": _my_scores(session, viewer, user),
+        "revealed": _revealed_section(shared, policy),
+        "session_ranking": shared.session_ranking,
+        "agreement": shared.agreement,
         "rule": DISAGREEMENT_RULE,
         "figures_help": FIGURES_HELP,
-        "action_items": [
-            {
-                "id": action.pk,
-                "text": action.text,
-                "owner": display_name(action.owner) if action.owner else None,
-            }
-            for action in rows.actions
-        ],
+        "action_items": shared.action_items,
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.db.models import F
 
 from scorecards.models import Criterion
 
@@ -52,13 +53,31 @@ def send_after_commit(session_id: int, message: dict) -> None:
 
 
 def announce_change(session_id: int, reason: str) -> None:
-    # Only the id and a reason: consumers re-read the database for what their viewer may see.
+    """A change everyone sees: bump the session's version in this transaction (so the shared
+    live state of the new version is built from rows that include the change), and after the
+    commit tell the group to look again. Only the id, version and a reason travel."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("announce_change must run inside the change's transaction.")
+    CalibrationSession.objects.filter(pk=session_id).update(version=F("version") + 1)
+    version = (
+        CalibrationSession.objects.filter(pk=session_id).values_list("version", flat=True).first()
+    )
     send_after_commit(
-        session_id, {"type": "session.changed", "session_id": session_id, "reason": reason}
+        session_id,
+        {
+            "type": "session.changed",
+            "session_id": session_id,
+            "version": version,
+            "reason": reason,
+        },
     )
 
 
-# --- lookups used by every action ----------------------------------------------------------
+def announce_presence(session_id: int) -> None:
+    """Someone came or went: no shared state changes, so no version; viewers re-read presence."""
+    send_after_commit(
+        session_id, {"type": "session.changed", "session_id": session_id, "reason": "presence"}
+    )
 
 
 def locked_session(session_id: int) -> CalibrationSession:

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import CalibrationSession, Connection, Participant
-from .common import SessionNotFound, announce_change, participant_of
+from .common import SessionNotFound, announce_presence, participant_of
 
 
 def connection_open(*, session_id: int, user, channel_name: str) -> Participant:
@@ -18,7 +18,7 @@ def connection_open(*, session_id: int, user, channel_name: str) -> Participant:
         Connection.objects.update_or_create(
             channel_name=channel_name, defaults={"participant": participant}
         )
-        announce_change(session.pk, "presence")
+        announce_presence(session.pk)
     return participant
 
 
@@ -30,4 +30,4 @@ def connection_close(*, session_id: int, channel_name: str) -> None:
     with transaction.atomic():
         deleted, _ = Connection.objects.filter(channel_name=channel_name).delete()
         if deleted:
-            announce_change(session_id, "presence")
+            announce_presence(session_id)
