@@ -1,4 +1,5 @@
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -371,6 +372,12 @@ class Transition(models.Model):
 
     def __str__(self):
         return f"{self.session}: {self.from_status} → {self.to_status}"
+
+
+# Browsers send a heartbeat every HEARTBEAT_SECONDS (static/js); a connection not heard from
+# for three heartbeats is gone (its worker died without running `disconnect`).
+HEARTBEAT_SECONDS = 15
+CONNECTION_EXPIRY = timedelta(seconds=3 * HEARTBEAT_SECONDS)
 
 
 class Connection(models.Model):

@@ -1,10 +1,15 @@
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from sessions import services
 from sessions.models import (
+    CONNECTION_EXPIRY,
     CalibrationSession,
+    Connection,
     Consensus,
     Participant,
     ParticipantRole,
@@ -629,3 +634,19 @@ def test_a_save_racing_the_reveal_waits_for_it_and_is_refused():
 
     assert "revealed" in outcome["result"]
     assert not Score.objects.filter(comment="too late").exists()
+
+
+def test_a_heartbeat_sweeps_connections_that_stopped_beating():
+    world = SessionWorld().start()
+    services.connection_open(
+        session_id=world.session.pk, user=world.reviewers[0], channel_name="alive"
+    )
+    services.connection_open(
+        session_id=world.session.pk, user=world.reviewers[1], channel_name="killed"
+    )
+    stale = timezone.now() - CONNECTION_EXPIRY - timedelta(seconds=1)
+    Connection.objects.filter(channel_name="killed").update(last_seen_at=stale)
+
+    services.connection_touch(channel_name="alive", session_id=world.session.pk)
+
+    assert set(Connection.objects.values_list("channel_name", flat=True)) == {"alive"}

@@ -22,6 +22,7 @@ from agreement import DISAGREEMENT_RULE, FIGURES_HELP, rank_criteria, rank_sessi
 from scorecards.selectors import criterion_spec
 
 from ..models import (
+    CONNECTION_EXPIRY,
     ActionItem,
     CalibrationSession,
     Connection,
@@ -35,7 +36,8 @@ from ..models import (
 from .statistics import live_agreement
 from .visibility import ViewerContext, ViewerPolicy, display_name, viewer_context, visible_scores
 
-PRESENCE_TIMEOUT = timedelta(seconds=75)
+# Online = heard from recently; the heartbeat sweep (services.presence) deletes the rest.
+PRESENCE_TIMEOUT = CONNECTION_EXPIRY
 
 
 def iso_time(value):
