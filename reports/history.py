@@ -15,7 +15,6 @@ when its ratings are identical, and is an error when they differ.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,10 +31,11 @@ from datafiles import ImportFailed, RowError, read_csv_rows
 from interactions.models import Interaction
 from interactions.services import InteractionError, channel_from_text
 from scorecards import services as scorecard_services
+from scorecards.inference import infer_scale
 from scorecards.models import ScorecardVersion
-from scorecards.scales import NUMERIC_MAX_POINTS, Scale, ScaleError, ScaleKind
+from scorecards.scales import Scale, ScaleError
 from scorecards.selectors import current_versions_with_criteria
-from scorecards.specs import LIST_SEPARATOR, CriterionData
+from scorecards.specs import CriterionData
 from sessions.models import (
     CalibrationSession,
     Participant,
@@ -70,8 +70,6 @@ COLUMNS = [
 REQUIRED_COLUMNS = ["session", "date", "scorecard", "interaction", "criterion", "reviewer", "score"]
 NOT_APPLICABLE = "n/a"
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, and the day-first form of most spreadsheets
-BINARY_WORDS = {"pass": 1, "passed": 1, "yes": 1, "fail": 0, "failed": 0, "no": 0}
-MAX_LABELS = 11  # a rating is stored as a code from 0 to 10
 IMPORTED_SUBJECT = "Imported from history"
 TRANSITION_DETAIL = "Imported from spreadsheet"
 CREATE_MISSING_HINT = (
@@ -85,7 +83,6 @@ MAX_EXTERNAL_ID = Interaction._meta.get_field("external_id").max_length
 MAX_USERNAME = User._meta.get_field(User.USERNAME_FIELD).max_length
 _CHUNK = 500  # values per IN (...) query: well under every database's parameter limit
 _BATCH = 1000
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _username_validator = UnicodeUsernameValidator()
 
 
@@ -590,132 +587,6 @@ def _check_values(plan: _Plan, criterion, rows: list[_Row], errors: list[RowErro
                         f"({scale.describe()})",
                     )
                 )
-
-
-# --- inferring a scale from the values of a new criterion ------------------------------------
-
-
-@dataclass(frozen=True)
-class Inference:
-    scale: Scale | None
-    description: str = ""
-    codes: dict[int, int] = field(default_factory=dict)  # line -> code
-    problem: str = ""
-    bad_lines: list[int] = field(default_factory=list)
-
-
-def infer_scale(values: list[tuple[int, str]]) -> Inference:
-    """The scale a new criterion's values imply, from (line, value) pairs (no N/A, no blanks).
-
-    Whole numbers from 1 to at most 10 -> numeric points 1..max (at least 2); only pass/fail
-    (or yes/no) -> binary; any other text -> unordered labels in order of first appearance.
-    """
-    if not values:
-        return Inference(scale=None)
-    numbers = [(line, text) for line, text in values if _NUMBER.match(text)]
-    if numbers and len(numbers) != len(values):
-        words = [(line, text) for line, text in values if not _NUMBER.match(text)]
-        first_is_number = _NUMBER.match(values[0][1]) is not None
-        odd = words if first_is_number else numbers
-        example_line, example = (numbers if first_is_number else words)[0]
-        return Inference(
-            scale=None,
-            problem=(
-                f"mixes numbers and words (for example {example!r} on row {example_line}): "
-                "a criterion's values must be all numbers or all labels"
-            ),
-            bad_lines=[line for line, _ in odd],
-        )
-    if numbers:
-        return _infer_numeric(values)
-    folded = {text.casefold() for _, text in values}
-    if folded <= set(BINARY_WORDS):
-        codes = {line: BINARY_WORDS[text.casefold()] for line, text in values}
-        seen = list(dict.fromkeys(text.casefold() for _, text in values))
-        return Inference(
-            scale=Scale(kind=ScaleKind.BINARY, fail_values=(0,)),
-            description=f"pass / fail inferred from values {', '.join(seen)}",
-            codes=codes,
-        )
-    return _infer_labels(values)
-
-
-def _infer_numeric(values: list[tuple[int, str]]) -> Inference:
-    parsed = [(line, text, float(text)) for line, text in values]
-    bad = [
-        (line, text)
-        for line, text, number in parsed
-        if not number.is_integer() or not 1 <= number <= NUMERIC_MAX_POINTS
-    ]
-    if bad:
-        return Inference(
-            scale=None,
-            problem=(
-                f"{bad[0][1]!r} cannot be on an inferred numeric scale: those run from 1 up to "
-                f"at most {NUMERIC_MAX_POINTS} in whole numbers (a 0-based or larger scale is "
-                "not guessed); add the criterion to the scorecard first, or write pass/fail "
-                "for a pass / fail criterion"
-            ),
-            bad_lines=[line for line, _ in bad],
-        )
-    codes = {line: int(number) for line, _, number in parsed}
-    low, high = min(codes.values()), max(codes.values())
-    if high < 2:
-        return Inference(
-            scale=None,
-            problem=(
-                "every value is 1, so the size of the scale cannot be told: add the criterion "
-                "to the scorecard first"
-            ),
-            bad_lines=list(codes),
-        )
-    scale = Scale(kind=ScaleKind.NUMERIC, points=high)
-    return Inference(
-        scale=scale,
-        description=f"numeric 1–{high} inferred from values {low}…{high}",
-        codes=codes,
-    )
-
-
-def _infer_labels(values: list[tuple[int, str]]) -> Inference:
-    labels: dict[str, str] = {}  # casefold -> first spelling
-    for _, text in values:
-        labels.setdefault(text.casefold(), text)
-    with_separator = [line for line, text in values if LIST_SEPARATOR in text]
-    if with_separator:
-        return Inference(
-            scale=None,
-            problem=f"a label cannot contain “{LIST_SEPARATOR}”",
-            bad_lines=with_separator,
-        )
-    if len(labels) < 2:
-        return Inference(
-            scale=None,
-            problem=(
-                f"every value is {next(iter(labels.values()))!r}, so the scale cannot be told: "
-                "add the criterion to the scorecard first"
-            ),
-            bad_lines=[line for line, _ in values],
-        )
-    if len(labels) > MAX_LABELS:
-        return Inference(
-            scale=None,
-            problem=(
-                f"{len(labels)} different values, more than the {MAX_LABELS} labels a scale "
-                "can have: is this free text? Put it in the comment column"
-            ),
-            bad_lines=[line for line, _ in values],
-        )
-    order = list(labels)
-    scale = Scale(kind=ScaleKind.LABELS, labels=tuple(labels.values()), ordered=False)
-    return Inference(
-        scale=scale,
-        description=(
-            f"unordered labels {' / '.join(labels.values())} inferred from the values, in "
-            "order of first appearance"
-        ),
-        codes={line: order.index(text.casefold()) for line, text in values},
-    )
 
 
 # --- reviewers, interactions and sessions ----------------------------------------------------
