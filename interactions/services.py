@@ -643,3 +643,35 @@ def _write_messages(interaction: Interaction, rows: list[dict]) -> None:
             for position, row in enumerate(rows, start=1)
         ]
     )
+
+
+def interactions_create_references(
+    *, team: Team, channels: dict[str, str], subject: str = ""
+) -> list[Interaction]:
+    """Interactions known only by their helpdesk id and channel (`{external id: channel}`), as
+    past sessions in a spreadsheet name them. Unlike `interaction_create` they have nothing to
+    review yet (no messages, notes or links): the conversation can be added later on the
+    interaction's page. The ids must be new to the team; one insert per thousand."""
+    new = []
+    for external_id, channel in channels.items():
+        values = _clean_values(
+            channel=channel,
+            external_id=external_id,
+            url="",
+            agent_name="",
+            subject=subject,
+            notes="",
+            recording_url="",
+            occurred_at=None,
+            metadata=None,
+        )
+        if not values["external_id"]:
+            raise InteractionError("Give each interaction its external id.", field="external_id")
+        new.append(Interaction(team=team, **values))
+    try:
+        with transaction.atomic():
+            return Interaction.objects.bulk_create(new, batch_size=1000)
+    except IntegrityError:
+        raise InteractionError(
+            "One of these external ids is already taken in this team.", field="external_id"
+        ) from None

@@ -7,10 +7,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from datafiles import ImportFailed, errors_context, read_bytes
+from sessions import history
 from sessions.selectors import session_for_member
 from teams.permissions import content_manager_required, team_required
 
-from . import history
 from .forms import HistoryImportForm
 from .selectors import REPORT_CSV_COLUMNS, report_csv_rows, session_report_document
 

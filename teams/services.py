@@ -1,5 +1,6 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -98,3 +99,21 @@ def membership_remove(*, team: Team, membership_id: int) -> None:
             raise Membership.DoesNotExist
         _ensure_an_admin_remains(team=team, leaving=membership)
         membership.delete()
+
+
+def users_create_inactive(*, usernames: list[str]) -> list:
+    """Accounts for people known only by their username, such as the reviewers of imported
+    past sessions: inactive, with no usable password and in no team, so they cannot log in
+    until an admin activates them. The usernames must be new; one insert per thousand."""
+    validator = UnicodeUsernameValidator()
+    new = []
+    for username in usernames:
+        try:
+            validator(username)
+        except ValidationError:
+            raise TeamError(f"{username!r} is not a valid username.") from None
+        user = User(**{User.USERNAME_FIELD: username}, is_active=False)
+        user.set_unusable_password()
+        new.append(user)
+    with transaction.atomic():
+        return User.objects.bulk_create(new, batch_size=1000)

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from reports.history import import_history
 from sessions import services
+from sessions.history import import_history
 from sessions.models import CalibrationSession, SessionSource
 
 from .factories import SessionWorld

@@ -27,6 +27,7 @@ from .creating import (
     session_create_from_sources,
 )
 from .discussion import action_item_add, action_item_remove, consensus_save, participant_nudge
+from .importing import session_import_closed
 from .lifecycle import session_close, session_join, session_reveal, session_start
 from .presence import connection_close, connection_open, connection_touch
 from .scoring import SaveResult, revision_create, score_save, submission_create
@@ -57,6 +58,7 @@ __all__ = [
     "session_create",
     "session_create_from_sources",
     "session_create_from_template",
+    "session_import_closed",
     "session_join",
     "session_reveal",
     "session_start",

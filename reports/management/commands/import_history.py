@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from datafiles import ImportFailed, read_bytes
-from reports.history import import_history
+from sessions.history import import_history
 
 
 class Command(BaseCommand):

@@ -11,10 +11,10 @@ from django.urls import reverse
 
 from datafiles import ImportFailed
 from interactions.models import Channel, Interaction
-from reports.history import COLUMNS, import_history, parse_date
 from scorecards.models import Criterion, Scorecard, ScorecardVersion
 from scorecards.scales import ScaleKind
 from scorecards.selectors import current_version
+from sessions.history import COLUMNS, import_history, parse_date
 from sessions.models import (
     CalibrationSession,
     Participant,
@@ -181,7 +181,7 @@ def test_imported_sessions_are_closed_imports_with_revealed_items_and_a_transiti
         ("chen", "Reviewer C", ParticipantRole.REVIEWER),
     ]
     assert Submission.objects.filter(item__session=april).count() == 6
-    transition = Transition.objects.get(session=april)
+    transition = Transition.objects.get(session=april, to_status=SessionStatus.CLOSED)
     assert (transition.to_status, transition.detail) == ("closed", "Imported from spreadsheet")
     assert april.scorecard_version.locked_at is not None
 

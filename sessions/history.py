@@ -7,10 +7,11 @@ works on it like on a live one.
 
 The import is all or nothing. Every row is checked first (values, then the file's own
 consistency, then against the database) and ImportFailed lists every bad row; only a clean
-file is written, in one transaction, with bulk inserts so the number of queries does not grow
-with the number of rows (beyond the inserts' own batches). Importing the same file again
-changes nothing: a session with the same name and date that came from an import is left alone
-when its ratings are identical, and is an error when they differ.
+file is planned into a `ClosedImportPlan` and written by `services.session_import_closed`, in
+the same transaction, with bulk inserts so the number of queries does not grow with the number
+of rows (beyond the inserts' own batches). New scales are inferred by `scorecards.inference`.
+Importing the same file again changes nothing: a session with the same name and date that came
+from an import is left alone when its ratings are identical, and is an error when they differ.
 """
 
 from __future__ import annotations
@@ -30,28 +31,27 @@ from django.utils import timezone
 from datafiles import ImportFailed, RowError, read_csv_rows
 from interactions.models import Interaction
 from interactions.services import InteractionError, channel_from_text
-from scorecards import services as scorecard_services
 from scorecards.inference import infer_scale
-from scorecards.models import ScorecardVersion
-from scorecards.scales import Scale, ScaleError
+from scorecards.scales import ScaleError
 from scorecards.selectors import current_versions_with_criteria
-from scorecards.specs import CriterionData
-from sessions.models import (
+from teams.models import Team
+from teams.services import TeamError, team_create
+
+from .models import (
     CalibrationSession,
     Participant,
     ParticipantRole,
     Score,
     SessionInteraction,
     SessionSource,
-    SessionStatus,
-    Submission,
-    Transition,
-    UnsubmittedPolicy,
-    reviewer_alias,
 )
-from sessions.services import MAX_COMMENT_LENGTH
-from teams.models import Team
-from teams.services import TeamError, team_create
+from .services import MAX_COMMENT_LENGTH, session_import_closed
+from .services.importing import (
+    ClosedImportPlan,
+    ClosedSessionPlan,
+    NewCriterion,
+    PlannedRating,
+)
 
 User = get_user_model()
 
@@ -70,8 +70,6 @@ COLUMNS = [
 REQUIRED_COLUMNS = ["session", "date", "scorecard", "interaction", "criterion", "reviewer", "score"]
 NOT_APPLICABLE = "n/a"
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, and the day-first form of most spreadsheets
-IMPORTED_SUBJECT = "Imported from history"
-TRANSITION_DETAIL = "Imported from spreadsheet"
 CREATE_MISSING_HINT = (
     "create it first, or tick “Create missing scorecards and criteria” "
     "(on the command line: --create-missing)"
@@ -82,7 +80,6 @@ MAX_CRITERION_NAME = 200
 MAX_EXTERNAL_ID = Interaction._meta.get_field("external_id").max_length
 MAX_USERNAME = User._meta.get_field(User.USERNAME_FIELD).max_length
 _CHUNK = 500  # values per IN (...) query: well under every database's parameter limit
-_BATCH = 1000
 _username_validator = UnicodeUsernameValidator()
 
 
@@ -148,13 +145,35 @@ def import_history(
         parsed = _check_consistency(parsed, errors)
         known = _Known.load(team, parsed)
         name = team.name if team else str(team_name).strip()
-        plan = _Plan(team=team, team_name=name, known=known)
+        plan = _Plan(
+            team=team,
+            team_name=name,
+            known=known,
+            users=known.users,
+            interactions=known.interactions,
+        )
         _plan_scorecards(plan, parsed, known, create_missing, errors)
         _plan_people_and_interactions(plan, parsed, known, errors)
         _plan_sessions(plan, parsed, known, errors)
         if errors:
             raise ImportFailed(sorted(errors, key=lambda e: (e.row or 0, e.column or "")))
-        return _write(plan, actor)
+        result = HistoryImportResult(
+            team_name=plan.team_name,
+            sessions_unchanged=plan.unchanged,
+            inferred_scales=list(plan.inferred),
+        )
+        if team is None:
+            try:
+                team = team_create(name=plan.team_name)
+            except TeamError as error:
+                raise ImportFailed(str(error)) from None
+            result.team_name = team.name
+            result.created.append(f"team “{team.name}”")
+        written = session_import_closed(team=team, plan=plan, actor=actor)
+        result.sessions_created = len(written.sessions)
+        result.ratings = written.ratings
+        result.created.extend(written.created)
+        return result
 
 
 # --- which team ------------------------------------------------------------------------------
@@ -433,39 +452,13 @@ def _chunks(values: list) -> Iterable[list]:
 
 
 @dataclass
-class _NewCriterion:
-    name: str
-    scale: Scale
-    na_allowed: bool
+class _Plan(ClosedImportPlan):
+    """The service's plan plus what planning keeps for the report and the re-import check."""
 
-
-@dataclass
-class _SessionPlan:
-    title: str
-    held_on: date
-    scorecard_key: str
-    first_line: int
-    interactions: list[str] = field(default_factory=list)  # external ids, first appearance
-    reviewers: list[str] = field(default_factory=list)  # username casefold, first appearance
-    criteria: list[tuple[str, str]] = field(default_factory=list)
-    # (external id, criterion key, reviewer key, code, is_na, comment); rated rows only
-    ratings: list[tuple] = field(default_factory=list)
-
-
-@dataclass
-class _Plan:
-    team: Team | None
-    team_name: str
-    # Scorecards to create: key -> (name, [criterion keys in order]); criteria to add to
-    # existing scorecards: key -> [criterion keys].
-    new_scorecards: dict[str, tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
-    added_criteria: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    new_criteria: dict[tuple[str, str], _NewCriterion] = field(default_factory=dict)
+    team: Team | None = None
+    team_name: str = ""
     inferred: list[str] = field(default_factory=list)
     codes: dict[int, int | None] = field(default_factory=dict)  # line -> code
-    new_users: dict[str, str] = field(default_factory=dict)  # key -> username as written
-    new_interactions: dict[str, str] = field(default_factory=dict)  # external id -> channel
-    sessions: list[_SessionPlan] = field(default_factory=list)
     unchanged: int = 0
     known: _Known | None = None
 
@@ -546,7 +539,7 @@ def _plan_scorecards(
             bad = inference.bad_lines or [row.line for row in criterion_rows]
             errors.extend(RowError(line, "score", message) for line in bad)
             continue
-        plan.new_criteria[key] = _NewCriterion(
+        plan.new_criteria[key] = NewCriterion(
             name=first.criterion, scale=inference.scale, na_allowed=na_seen
         )
         if scorecard_key in plan.new_scorecards:
@@ -630,11 +623,11 @@ def _plan_people_and_interactions(
 
 
 def _plan_sessions(plan: _Plan, rows: list[_Row], known: _Known, errors: list[RowError]) -> None:
-    sessions: dict[str, _SessionPlan] = {}
+    sessions: dict[str, ClosedSessionPlan] = {}
     for row in rows:
         session = sessions.get(row.session)
         if session is None:
-            session = sessions[row.session] = _SessionPlan(
+            session = sessions[row.session] = ClosedSessionPlan(
                 title=row.session,
                 held_on=row.held_on,
                 scorecard_key=row.scorecard_key,
@@ -648,13 +641,13 @@ def _plan_sessions(plan: _Plan, rows: list[_Row], known: _Known, errors: list[Ro
             session.criteria.append(row.criterion_key)
         if row.is_rated:
             session.ratings.append(
-                (
-                    row.interaction,
-                    row.criterion_key,
-                    row.reviewer_key,
-                    plan.codes.get(row.line),
-                    row.is_na,
-                    row.comment,
+                PlannedRating(
+                    interaction=row.interaction,
+                    criterion=row.criterion_key,
+                    reviewer=row.reviewer_key,
+                    code=plan.codes.get(row.line),
+                    is_na=row.is_na,
+                    comment=row.comment,
                 )
             )
     existing = {
@@ -697,7 +690,7 @@ def _ranges(lines: list[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
 
 
-def _file_content(session: _SessionPlan, known: _Known) -> tuple:
+def _file_content(session: ClosedSessionPlan, known: _Known) -> tuple:
     """What a session of the file would store, in the terms `_stored_contents` reads."""
 
     def key_of(criterion_key):
@@ -762,245 +755,3 @@ def _stored_contents(sessions: list[CalibrationSession]) -> dict[int, tuple]:
         )
         for pk, (items, reviewers, criteria, scores) in parts.items()
     }
-
-
-# --- writing ---------------------------------------------------------------------------------
-
-
-def _write(plan: _Plan, actor) -> HistoryImportResult:
-    result = HistoryImportResult(
-        team_name=plan.team_name,
-        sessions_unchanged=plan.unchanged,
-        inferred_scales=list(plan.inferred),
-    )
-    team = plan.team
-    if team is None:
-        try:
-            team = team_create(name=plan.team_name)
-        except TeamError as error:
-            raise ImportFailed(str(error)) from None
-        result.team_name = team.name
-        result.created.append(f"team “{team.name}”")
-    users = _create_users(plan, result)
-    interactions = _create_interactions(team, plan, result)
-    criteria, versions = _create_scorecards(team, plan, actor, result)
-    if not plan.sessions:
-        return result
-    users.update(plan.known.users)
-    interactions.update(plan.known.interactions)
-    now = timezone.now()
-    sessions = CalibrationSession.objects.bulk_create(
-        [
-            CalibrationSession(
-                team=team,
-                title=plan_session.title,
-                scorecard_version_id=versions[plan_session.scorecard_key],
-                status=SessionStatus.CLOSED,
-                source=SessionSource.IMPORT,
-                held_on_date=plan_session.held_on,
-                created_by=actor,
-                revealed_at=now,
-                closed_at=now,
-            )
-            for plan_session in plan.sessions
-        ],
-        batch_size=_BATCH,
-    )
-    pairs = list(zip(plan.sessions, sessions, strict=True))
-    through = CalibrationSession.criteria.through
-    through.objects.bulk_create(
-        [
-            through(calibrationsession_id=session.pk, criterion_id=criteria[key].pk)
-            for plan_session, session in pairs
-            for key in plan_session.criteria
-        ],
-        batch_size=_BATCH,
-    )
-    items = SessionInteraction.objects.bulk_create(
-        [
-            SessionInteraction(
-                session=session,
-                interaction=interactions[external_id],
-                position=position,
-                revealed_at=now,
-                unsubmitted_policy=UnsubmittedPolicy.INCLUDE_DRAFTS,
-            )
-            for plan_session, session in pairs
-            for position, external_id in enumerate(plan_session.interactions)
-        ],
-        batch_size=_BATCH,
-    )
-    item_of = {(item.session_id, item.interaction.external_id): item for item in items}
-    participants = Participant.objects.bulk_create(
-        [
-            participant
-            for plan_session, session in pairs
-            for participant in _participants(plan_session, session, users, actor)
-        ],
-        batch_size=_BATCH,
-    )
-    participant_of = {(p.session_id, p.user_id): p for p in participants}
-    scores, submitted = [], set()
-    for plan_session, session in pairs:
-        for external_id, criterion_key, reviewer_key, code, is_na, comment in plan_session.ratings:
-            participant = participant_of[(session.pk, users[reviewer_key].pk)]
-            item = item_of[(session.pk, external_id)]
-            scores.append(
-                Score(
-                    participant=participant,
-                    item=item,
-                    criterion=criteria[criterion_key],
-                    value=code,
-                    is_na=is_na,
-                    comment=comment,
-                    included=True,
-                )
-            )
-            submitted.add((participant, item))
-    Score.objects.bulk_create(scores, batch_size=_BATCH)
-    Submission.objects.bulk_create(
-        [Submission(participant=participant, item=item) for participant, item in submitted],
-        batch_size=_BATCH,
-    )
-    Transition.objects.bulk_create(
-        [
-            Transition(
-                session=session,
-                from_status="",
-                to_status=SessionStatus.CLOSED,
-                detail=TRANSITION_DETAIL,
-                actor=actor,
-            )
-            for session in sessions
-        ],
-        batch_size=_BATCH,
-    )
-    # A version used by a session is frozen: editing the scorecard starts a new version.
-    ScorecardVersion.objects.filter(
-        pk__in={session.scorecard_version_id for session in sessions}, locked_at__isnull=True
-    ).update(locked_at=now)
-    result.sessions_created = len(sessions)
-    result.ratings = len(scores)
-    return result
-
-
-def _participants(plan_session: _SessionPlan, session, users: dict, actor) -> list[Participant]:
-    reviewers = [users[key] for key in plan_session.reviewers]
-    participants = [
-        Participant(
-            session=session,
-            user=user,
-            role=ParticipantRole.REVIEWER,
-            alias=reviewer_alias(index),
-        )
-        for index, user in enumerate(reviewers)
-    ]
-    # Whoever imports (on the upload page) is the facilitator of record, unless they rated.
-    if actor is not None and actor.pk not in {user.pk for user in reviewers}:
-        participants.append(
-            Participant(
-                session=session,
-                user=actor,
-                role=ParticipantRole.FACILITATOR,
-                alias="Facilitator",
-            )
-        )
-    return participants
-
-
-def _create_users(plan: _Plan, result: HistoryImportResult) -> dict:
-    if not plan.new_users:
-        return {}
-    new = []
-    for username in plan.new_users.values():
-        user = User(**{User.USERNAME_FIELD: username}, is_active=False)
-        user.set_unusable_password()
-        new.append(user)
-    User.objects.bulk_create(new, batch_size=_BATCH)
-    names = ", ".join(plan.new_users.values())
-    what = "an inactive user" if len(new) == 1 else "inactive users"
-    result.created.append(f"{_count(len(new), 'reviewer')} ({names}) as {what} who cannot log in")
-    return _users_by_key(set(plan.new_users))
-
-
-def _users_by_key(keys: set[str]) -> dict:
-    users = {}
-    for chunk in _chunks(sorted(keys)):
-        for user in User.objects.annotate(folded=Lower(User.USERNAME_FIELD)).filter(
-            folded__in=chunk
-        ):
-            users.setdefault(user.get_username().casefold(), user)
-    return users
-
-
-def _create_interactions(team: Team, plan: _Plan, result: HistoryImportResult) -> dict:
-    if not plan.new_interactions:
-        return {}
-    Interaction.objects.bulk_create(
-        [
-            Interaction(
-                team=team, external_id=external_id, channel=channel, subject=IMPORTED_SUBJECT
-            )
-            for external_id, channel in plan.new_interactions.items()
-        ],
-        batch_size=_BATCH,
-    )
-    result.created.append(
-        f"{_count(len(plan.new_interactions), 'interaction')} (subject “{IMPORTED_SUBJECT}”)"
-    )
-    return _interactions_by_id(team, set(plan.new_interactions))
-
-
-def _interactions_by_id(team: Team, external_ids: set[str]) -> dict[str, Interaction]:
-    found = {}
-    for chunk in _chunks(sorted(external_ids)):
-        for interaction in Interaction.objects.filter(team=team, external_id__in=chunk):
-            found[interaction.external_id] = interaction
-    return found
-
-
-def _create_scorecards(
-    team: Team, plan: _Plan, actor, result: HistoryImportResult
-) -> tuple[dict, dict]:
-    """Creates what is missing through the scorecard services, then reads back every used
-    scorecard's current version: {criterion key: Criterion}, {scorecard key: version id}."""
-    today = timezone.localdate()
-    for name, keys in plan.new_scorecards.values():
-        scorecard_services.scorecard_create(
-            team=team,
-            name=name,
-            description=f"Created by a history import on {today:%Y-%m-%d}.",
-            user=actor,
-            criteria=[_criterion_data(plan.new_criteria[key]) for key in keys],
-        )
-        result.created.append(f"scorecard “{name}” ({_count(len(keys), 'criterion', 'criteria')})")
-    if plan.added_criteria:
-        scorecards = {s.name.casefold(): s for s in team.scorecards.all()}
-        for scorecard_key, keys in plan.added_criteria.items():
-            scorecard = scorecards[scorecard_key]
-            edit = None
-            for key in keys:
-                edit = scorecard_services.criterion_add(
-                    scorecard=scorecard, data=_criterion_data(plan.new_criteria[key]), user=actor
-                )
-            names = ", ".join(f"“{plan.new_criteria[key].name}”" for key in keys)
-            noun = "criterion" if len(keys) == 1 else "criteria"
-            result.created.append(
-                f"{noun} {names} on scorecard “{scorecard.name}” (version {edit.version.number})"
-            )
-    used = {session.scorecard_key for session in plan.sessions}
-    criteria, versions = {}, {}
-    if not used:
-        return criteria, versions
-    for scorecard, current in current_versions_with_criteria(team=team):
-        key = scorecard.name.casefold()
-        if key not in used:
-            continue
-        versions[key] = scorecard.current_version_id
-        for criterion in current:
-            criteria.setdefault((key, criterion.name.casefold()), criterion)
-    return criteria, versions
-
-
-def _criterion_data(new: _NewCriterion) -> CriterionData:
-    return CriterionData(name=new.name, scale=new.scale, na_allowed=new.na_allowed)
