@@ -12,8 +12,11 @@ from django.urls import reverse
 from datafiles import ImportFailed
 from interactions.models import Channel, Interaction
 from scorecards.models import Criterion, Scorecard, ScorecardVersion
-from scorecards.scales import ScaleKind
+from scorecards.scales import Scale, ScaleKind
 from scorecards.selectors import current_version
+from scorecards.services import criterion_add
+from scorecards.specs import CriterionData
+from sessions import services
 from sessions.history import COLUMNS, import_history, parse_date
 from sessions.models import (
     CalibrationSession,
@@ -28,12 +31,20 @@ from sessions.models import (
     UnsubmittedPolicy,
 )
 from sessions.selectors import session_report
+from sessions.services import importing
+from sessions.services.importing import (
+    ClosedImportPlan,
+    ClosedSessionPlan,
+    NewCriterion,
+    PlannedRating,
+)
 from teams.models import Role, Team
 from tests.factories import (
     CriterionFactory,
     InteractionFactory,
     MembershipFactory,
     ScorecardVersionFactory,
+    SessionWorld,
     TeamFactory,
     UserFactory,
 )
@@ -733,3 +744,161 @@ def test_a_two_thousand_row_import_takes_a_bounded_number_of_queries(
     assert Score.objects.count() == 2000
     # Only the bulk inserts' own batches grow with the rows.
     assert len(large_queries.captured_queries) - len(small_queries.captured_queries) < 25
+
+
+# --- the write: services.session_import_closed -----------------------------------------------
+
+
+def closed_plan(known, **values) -> ClosedImportPlan:
+    """A plan for one session on the `known` scorecard: alice and bruno rate two interactions,
+    one of them new to the team, on Empathy."""
+    alice = UserFactory(username="alice")
+    existing = InteractionFactory(team=known.scorecard.team, external_id="ZD-1")
+    empathy = ("support qa", "empathy")
+    plan = ClosedImportPlan(
+        users={"alice": alice},
+        interactions={"ZD-1": existing},
+        new_users={"bruno": "bruno"},
+        new_interactions={"ZD-2": Channel.CHAT},
+        sessions=[
+            ClosedSessionPlan(
+                title="March calibration",
+                held_on=date(2024, 3, 7),
+                scorecard_key="support qa",
+                first_line=2,
+                interactions=["ZD-1", "ZD-2"],
+                reviewers=["alice", "bruno"],
+                criteria=[empathy],
+                ratings=[
+                    PlannedRating("ZD-1", empathy, "alice", 4, False, "Warm"),
+                    PlannedRating("ZD-1", empathy, "bruno", 3, False, ""),
+                    PlannedRating("ZD-2", empathy, "bruno", None, True, ""),
+                ],
+            )
+        ],
+    )
+    for name, value in values.items():
+        setattr(plan, name, value)
+    return plan
+
+
+def live_closed_session_steps() -> list[tuple[str, str]]:
+    world = SessionWorld(reviewers=1, interactions=1).start()
+    session_id = world.session.pk
+    services.session_reveal(session_id=session_id, actor=world.facilitator)
+    services.session_close(session_id=session_id, actor=world.facilitator)
+    return list(
+        Transition.objects.filter(session_id=session_id)
+        .order_by("at", "id")
+        .values_list("from_status", "to_status")
+    )
+
+
+def test_an_imported_session_records_the_transitions_a_live_session_records(team, known):
+    facilitator = MembershipFactory(team=team, role=Role.FACILITATOR).user
+
+    written = services.session_import_closed(team=team, plan=closed_plan(known), actor=facilitator)
+
+    session = written.sessions[0]
+    steps = list(
+        Transition.objects.filter(session=session)
+        .order_by("at", "id")
+        .values_list("from_status", "to_status", "detail", "actor")
+    )
+    assert steps == [
+        ("", SessionStatus.DRAFT, "Created", facilitator.pk),
+        (SessionStatus.DRAFT, SessionStatus.SCORING, "", facilitator.pk),
+        (SessionStatus.SCORING, SessionStatus.REVEALED, "All interactions", facilitator.pk),
+        (SessionStatus.REVEALED, SessionStatus.CLOSED, "Imported from spreadsheet", facilitator.pk),
+    ]
+    assert [step[:2] for step in steps] == live_closed_session_steps()
+    session.refresh_from_db()
+    assert (session.status, session.source) == (SessionStatus.CLOSED, SessionSource.IMPORT)
+    assert None not in (session.scoring_started_at, session.revealed_at, session.closed_at)
+
+
+def test_session_import_closed_locks_the_version_it_uses_and_only_that_one(team, known):
+    other = ScorecardVersionFactory(scorecard__team=team, scorecard__name="Sales QA")
+    assert known.locked_at is None
+
+    written = services.session_import_closed(team=team, plan=closed_plan(known), actor=None)
+
+    known.refresh_from_db()
+    other.refresh_from_db()
+    assert written.sessions[0].scorecard_version_id == known.pk
+    assert known.locked_at is not None
+    assert other.locked_at is None
+    # Locked as by a live session: editing the scorecard now starts a new version.
+    edit = criterion_add(
+        scorecard=known.scorecard,
+        data=CriterionData(name="Tone", scale=Scale(kind=ScaleKind.NUMERIC, points=3)),
+    )
+    assert (edit.new_version, edit.version.number) == (True, 2)
+
+
+def test_session_import_closed_locks_through_the_scorecard_service(team, known, monkeypatch):
+    locked = []
+    monkeypatch.setattr(
+        importing, "scorecard_version_lock", lambda *, version: locked.append(version.pk)
+    )
+
+    services.session_import_closed(team=team, plan=closed_plan(known), actor=None)
+
+    assert locked == [known.pk]
+
+
+def test_session_import_closed_uses_the_new_version_a_criterion_added_to_a_locked_one_starts(
+    team, known
+):
+    known.locked_at = known.created_at
+    known.save()
+    tone = ("support qa", "tone")
+    plan = closed_plan(
+        known,
+        added_criteria={"support qa": [tone]},
+        new_criteria={
+            tone: NewCriterion(
+                name="Tone", scale=Scale(kind=ScaleKind.NUMERIC, points=3), na_allowed=False
+            )
+        },
+    )
+    plan.sessions[0].criteria.append(tone)
+    plan.sessions[0].ratings.append(PlannedRating("ZD-2", tone, "alice", 2, False, ""))
+
+    written = services.session_import_closed(team=team, plan=plan, actor=None)
+
+    session = written.sessions[0]
+    assert session.scorecard_version.number == 2
+    assert session.scorecard_version.locked_at is not None
+    assert set(session.criteria.values_list("version_id", flat=True)) == {
+        session.scorecard_version_id
+    }
+    assert written.created[-1] == "criterion “Tone” on scorecard “Support QA” (version 2)"
+
+
+def test_session_import_closed_writes_the_plan_and_says_what_it_created(team, known):
+    facilitator = MembershipFactory(team=team, role=Role.FACILITATOR).user
+
+    written = services.session_import_closed(team=team, plan=closed_plan(known), actor=facilitator)
+
+    session = written.sessions[0]
+    assert written.ratings == 3
+    assert written.created == [
+        "1 reviewer (bruno) as an inactive user who cannot log in",
+        "1 interaction (subject “Imported from history”)",
+    ]
+    bruno = User.objects.get(username="bruno")
+    assert (bruno.is_active, bruno.has_usable_password()) == (False, False)
+    new = Interaction.objects.get(team=team, external_id="ZD-2")
+    assert (new.channel, new.subject) == (Channel.CHAT, "Imported from history")
+    assert list(session.participants.order_by("id").values_list("user__username", "role")) == [
+        ("alice", ParticipantRole.REVIEWER),
+        ("bruno", ParticipantRole.REVIEWER),
+        (facilitator.username, ParticipantRole.FACILITATOR),
+    ]
+    assert set(
+        Score.objects.filter(item__session=session).values_list(
+            "item__interaction__external_id", "participant__user__username", "value", "is_na"
+        )
+    ) == {("ZD-1", "alice", 4, False), ("ZD-1", "bruno", 3, False), ("ZD-2", "bruno", None, True)}
+    assert Submission.objects.filter(item__session=session).count() == 3
