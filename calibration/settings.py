@@ -1,5 +1,7 @@
 """Concord settings, read from the environment (see README for every variable)."""
 
+import base64
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -149,6 +151,22 @@ IMPORT_MAX_BYTES = int(os.environ.get("CONCORD_IMPORT_MAX_BYTES", 5 * 1024 * 102
 IMPORT_MAX_ROWS = int(os.environ.get("CONCORD_IMPORT_MAX_ROWS", 50_000))
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
+
+# Helpdesk connections (interactions/helpdesks/): their secrets are stored encrypted with
+# Fernet. CONCORD_SECRETS_KEY is one key or several, comma-separated (the first encrypts, all
+# decrypt: add the new key in front to rotate). While debug is on, a key derived from
+# SECRET_KEY is the default; with debug off there is none, and connections refuse to save.
+CONCORD_SECRETS_KEY = os.environ.get("CONCORD_SECRETS_KEY", "") or (
+    base64.urlsafe_b64encode(
+        hashlib.sha256(f"concord-helpdesk-secrets:{SECRET_KEY}".encode()).digest()
+    ).decode()
+    if DEBUG
+    else ""
+)
+# Tests only: send every helpdesk request to this base URL (a local fake) instead of the
+# helpdesk's own host.
+CONCORD_HELPDESK_BASE_URL_OVERRIDE = os.environ.get("CONCORD_HELPDESK_BASE_URL_OVERRIDE", "")
+CONCORD_HELPDESK_TIMEOUT = float(os.environ.get("CONCORD_HELPDESK_TIMEOUT", 20))
 
 # Websocket frames are capped by the consumer (64 KiB).
 WEBSOCKET_MAX_MESSAGE_BYTES = 64 * 1024

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Interaction, Message
+from .models import HelpdeskConnection, Interaction, Message
 
 
 class MessageInline(admin.TabularInline):
@@ -13,9 +13,46 @@ class MessageInline(admin.TabularInline):
 @admin.register(Interaction)
 class InteractionAdmin(admin.ModelAdmin):
     list_display = ["external_id", "subject", "channel", "agent_name", "team", "occurred_at"]
-    list_filter = ["channel", "team"]
+    list_filter = ["channel", "team", "hide_agent_name"]
     list_select_related = ["team"]
     search_fields = ["external_id", "subject", "agent_name"]
     date_hierarchy = "occurred_at"
     readonly_fields = ["created_at", "updated_at"]
     inlines = [MessageInline]
+
+
+@admin.register(HelpdeskConnection)
+class HelpdeskConnectionAdmin(admin.ModelAdmin):
+    """Shows a connection without its secret: the encrypted token is neither listed, shown,
+    searchable nor editable here (team admins replace a token by adding the connection again)."""
+
+    list_display = ["name", "kind", "site", "team", "connected_as", "last_checked_at"]
+    list_filter = ["kind", "team"]
+    list_select_related = ["team"]
+    search_fields = ["name", "site", "connected_as"]
+    fields = [
+        "team",
+        "name",
+        "kind",
+        "site",
+        "auth",
+        "email",
+        "connected_as",
+        "last_checked_at",
+        "created_by",
+        "created_at",
+    ]
+    readonly_fields = [
+        "team",
+        "kind",
+        "site",
+        "auth",
+        "email",
+        "connected_as",
+        "last_checked_at",
+        "created_by",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # added from the team's page, which tests the token first

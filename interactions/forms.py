@@ -1,6 +1,7 @@
 from django import forms
 
-from .models import Channel
+from .helpdesks.intercom import REGIONS
+from .models import Channel, HelpdeskAuth, HelpdeskConnection, HelpdeskKind
 
 DATE_HELP = "Use a date like 2026-10-02."
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
@@ -110,6 +111,11 @@ class InteractionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
+    hide_agent_name = forms.BooleanField(
+        label="Hide the agent's name from reviewers while scoring",
+        required=False,
+        help_text="Reviewers see “Agent” instead of the name, in the room and in the library.",
+    )
     conversation_text = forms.CharField(
         label="Conversation",
         required=False,
@@ -137,6 +143,10 @@ class InteractionForm(forms.Form):
         the minute and the conversation as paste text, which would otherwise round it off."""
         changed = {}
         for name, value in self.cleaned_data.items():
+            if isinstance(self.fields[name], forms.BooleanField):
+                if bool(self[name].initial) != value:
+                    changed[name] = value
+                continue
             shown = _as_shown(self[name])
             sent = _unix_newlines(self.data.get(self.add_prefix(name), ""))
             if sent != shown:
@@ -157,9 +167,122 @@ def _as_shown(bound_field) -> str:
     return _unix_newlines("" if shown is None else str(shown))
 
 
+MASK_LABEL = "Mask customer emails, phone numbers and card numbers before storing"
+HIDE_LABEL = "Hide the agent's name from reviewers while scoring"
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="File (.json or .csv)",
+        label="File (.json, .csv or a Zendesk .json export)",
         help_text="The formats are described below.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".json,.csv,application/json,text/csv"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".json,.jsonl,.ndjson,.csv,application/json,text/csv"}
+        ),
     )
+    format = forms.ChoiceField(
+        label="Format",
+        required=False,
+        choices=[
+            ("", "Tell from the file"),
+            ("json", "Concord JSON"),
+            ("csv", "Concord CSV"),
+            ("zendesk", "Zendesk JSON ticket export (one ticket per line)"),
+        ],
+    )
+    mask = forms.BooleanField(label=MASK_LABEL, required=False)
+    hide_agent_name = forms.BooleanField(label=HIDE_LABEL, required=False)
+
+
+SITE_FIELDS = {
+    HelpdeskKind.ZENDESK: ("Zendesk subdomain", "acme for acme.zendesk.com"),
+    HelpdeskKind.FRESHDESK: ("Freshdesk domain", "acme.freshdesk.com"),
+    HelpdeskKind.INTERCOM: ("Data region", "Where the Intercom workspace is hosted"),
+}
+SECRET_LABELS = {
+    HelpdeskKind.ZENDESK: "API token or OAuth access token",
+    HelpdeskKind.FRESHDESK: "API key",
+    HelpdeskKind.INTERCOM: "Access token",
+}
+
+
+class HelpdeskConnectionForm(forms.Form):
+    """Add one connection; shown once per helpdesk (prefix = the kind)."""
+
+    name = forms.CharField(
+        max_length=100, required=False, help_text="Blank: the helpdesk and its address."
+    )
+    site = forms.CharField(max_length=200)
+    auth = forms.ChoiceField(label="Sign in with", choices=HelpdeskAuth.choices)
+    email = forms.EmailField(
+        label="Agent email",
+        required=False,
+        help_text="With an API token: the email of the agent the token is for.",
+    )
+    secret = forms.CharField(
+        max_length=4000,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Stored encrypted and never shown again.",
+    )
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, prefix=kind, **kwargs)
+        self.kind = kind
+        label, help_text = SITE_FIELDS[kind]
+        self.fields["site"].label = label
+        self.fields["site"].help_text = help_text
+        self.fields["secret"].label = SECRET_LABELS[kind]
+        if kind == HelpdeskKind.INTERCOM:
+            self.fields["site"] = forms.ChoiceField(
+                label=label,
+                help_text=help_text,
+                choices=[(key, key.upper()) for key in REGIONS],
+                initial="us",
+            )
+        if kind == HelpdeskKind.ZENDESK:
+            self.fields["auth"].choices = [
+                (HelpdeskAuth.API_TOKEN, HelpdeskAuth.API_TOKEN.label),
+                (HelpdeskAuth.OAUTH, HelpdeskAuth.OAUTH.label),
+            ]
+            self.fields["auth"].widget = forms.RadioSelect(choices=self.fields["auth"].choices)
+            self.fields["auth"].initial = HelpdeskAuth.API_TOKEN
+        else:
+            del self.fields["email"]
+            self.fields["auth"] = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_auth(self) -> str:
+        if self.kind == HelpdeskKind.FRESHDESK:
+            return HelpdeskAuth.API_KEY
+        if self.kind == HelpdeskKind.INTERCOM:
+            return HelpdeskAuth.ACCESS_TOKEN
+        return self.cleaned_data["auth"]
+
+
+class ConnectionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.get_kind_display()})"
+
+
+class HelpdeskImportForm(forms.Form):
+    """“Bring in from helpdesk”: links or ids, one connection, the privacy options."""
+
+    connection = ConnectionChoiceField(
+        queryset=HelpdeskConnection.objects.none(), empty_label=None, label="Helpdesk"
+    )
+    references = forms.CharField(
+        label="Ticket or conversation links (or ids)",
+        widget=forms.Textarea(
+            attrs={
+                "rows": 6,
+                "spellcheck": "false",
+                "placeholder": "https://acme.zendesk.com/agent/tickets/12345",
+            }
+        ),
+        help_text="One per line (or separated by commas). Up to 50 at a time.",
+    )
+    mask = forms.BooleanField(label=MASK_LABEL, required=False)
+    hide_agent_name = forms.BooleanField(label=HIDE_LABEL, required=False)
+
+    def __init__(self, *args, connections, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["connection"].queryset = connections

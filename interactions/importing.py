@@ -1,4 +1,5 @@
-"""Importing and exporting interactions as JSON or CSV (the formats: docs/import-interactions.md).
+"""Importing and exporting interactions as JSON or CSV (the formats: docs/import-interactions.md),
+and importing Zendesk's JSON ticket export (one ticket per line, with its comments).
 
 An import reads the whole file first (datafiles readers), checks every row and
 raises ImportFailed with all the bad rows at once; only a clean file is written, in one
@@ -12,11 +13,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -25,6 +29,10 @@ from datafiles import ImportFailed, RowError, read_csv_rows, read_json_records
 from teams.models import Team
 
 from . import services
+from .helpdesks import zendesk
+from .helpdesks.client import HelpdeskError
+from .helpdesks.masking import Masker
+from .helpdesks.records import message_rows
 from .models import Interaction, Message
 
 INTERACTION_COLUMNS = [
@@ -42,7 +50,8 @@ MESSAGE_COLUMNS = ["message_author", "message_role", "message_sent_at", "message
 CSV_COLUMNS = INTERACTION_COLUMNS + MESSAGE_COLUMNS
 REQUIRED_COLUMNS = ["external_id", "channel"]
 FIELDS = [column for column in INTERACTION_COLUMNS if column != "external_id"]
-FORMATS = ("json", "csv")
+FORMATS = ("json", "csv")  # export formats
+IMPORT_FORMATS = ("json", "csv", "zendesk")
 _CHUNK = 500  # ids per IN (...) query: well under every database's parameter limit
 
 MessageTuple = tuple[str, str, datetime | None, str]  # author, role, sent_at, body
@@ -78,21 +87,72 @@ class _Record:
 # --- Import ----------------------------------------------------------------------------------
 
 
-def import_interactions(*, team: Team, data: bytes, fmt: str) -> ImportResult:
-    """Validates the whole file, then upserts by external id. Raises ImportFailed."""
+def detect_import_format(filename: str, data: bytes, *, chosen: str = "") -> str:
+    """The format chosen, else told from the name (.csv, .json, .jsonl/.ndjson) and, for
+    .json, from the first line: a Zendesk export has one ticket object per line."""
+    if chosen:
+        if chosen not in IMPORT_FORMATS:
+            raise ImportFailed(f"Unknown format {chosen!r}: use json, csv or zendesk.")
+        return chosen
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".jsonl", ".ndjson"):
+        return "zendesk"
+    if suffix != ".json":
+        raise ImportFailed(f"Unsupported file type {suffix or '(none)'}: use a .csv or .json file.")
+    head = data[:200_000].decode("utf-8-sig", errors="replace").lstrip()
+    first = head.split("\n", 1)[0].strip()
+    try:
+        record = json.loads(first)
+    except ValueError:
+        return "json"
+    if (
+        isinstance(record, dict)
+        and "interactions" not in record
+        and ("comments" in record or ("via" in record and "id" in record))
+    ):
+        return "zendesk"
+    return "json"
+
+
+def import_interactions(
+    *,
+    team: Team,
+    data: bytes,
+    fmt: str,
+    mask: bool = False,
+    hide_agent_name: bool = False,
+) -> ImportResult:
+    """Validates the whole file, then upserts by external id. Raises ImportFailed.
+
+    `mask` masks emails, phone numbers and card numbers in the text before it is stored (and
+    notes it on each interaction); `hide_agent_name` hides the agent from reviewers.
+    """
     if fmt == "json":
         records = _parse_json(data)
     elif fmt == "csv":
         records = _parse_csv(data)
+    elif fmt == "zendesk":
+        records = _parse_zendesk(data)
     else:
-        raise ImportFailed(f"Unknown format {fmt!r}: use json or csv.")
+        raise ImportFailed(f"Unknown format {fmt!r}: use json, csv or zendesk.")
+    extra_fields = []
+    if mask:
+        extra_fields.append("privacy_note")
+    if hide_agent_name:
+        extra_fields.append("hide_agent_name")
     for record in records:
         if record.values["occurred_at"] is None:
             times = [message[2] for message in record.messages if message[2] is not None]
             record.values["occurred_at"] = min(times) if times else None
+        if mask:
+            _mask(record)
+        if hide_agent_name:
+            record.values["hide_agent_name"] = True
     try:
         with transaction.atomic():
-            return _write(team=team, records=records)
+            return _write(team=team, records=records, extra_fields=extra_fields)
     except IntegrityError:
         raise ImportFailed(
             "Another change to these interactions happened during the import; nothing was "
@@ -130,7 +190,18 @@ def _refuse_rewriting_calibrated(records, existing, old_messages) -> None:
         raise ImportFailed(errors)
 
 
-def _write(*, team: Team, records: list[_Record]) -> ImportResult:
+def _mask(record: _Record) -> None:
+    masker = Masker()
+    record.messages = [
+        (masker(author), role, sent_at, masker(body))
+        for author, role, sent_at, body in record.messages
+    ]
+    record.values["subject"] = masker(record.values["subject"])
+    record.values["notes"] = masker(record.values["notes"])
+    record.values["privacy_note"] = masker.note[: services.MAX_PRIVACY_NOTE]
+
+
+def _write(*, team: Team, records: list[_Record], extra_fields: list[str]) -> ImportResult:
     external_ids = [record.external_id for record in records]
     existing: dict[str, Interaction] = {}
     for chunk in _chunks(external_ids):
@@ -183,7 +254,9 @@ def _write(*, team: Team, records: list[_Record]) -> ImportResult:
         for interaction in created:
             interaction.pk = ids[interaction.external_id]
     if to_update:
-        Interaction.objects.bulk_update(to_update, [*FIELDS, "updated_at"], batch_size=_CHUNK)
+        Interaction.objects.bulk_update(
+            to_update, [*FIELDS, *extra_fields, "updated_at"], batch_size=_CHUNK
+        )
     for chunk in _chunks([interaction.pk for interaction, _ in rewrite]):
         Message.objects.filter(interaction_id__in=chunk).delete()
     Message.objects.bulk_create(
@@ -428,6 +501,110 @@ def _parse_csv(data: bytes) -> list[_Record]:
     if errors:
         raise ImportFailed(errors)
     return list(records.values())
+
+
+# --- Zendesk JSON ticket export ----------------------------------------------------------------
+
+_API_TICKET = re.compile(r"^(https://[^/]+)/api/v2/tickets/(\d+)\.json$")
+
+
+def _parse_zendesk(data: bytes) -> list[_Record]:
+    """Zendesk's JSON export: one ticket object per line, with its `comments` (authors named
+    through sideloaded `users`, `requester`/`assignee` objects or each comment's `author`
+    when the export has them, else by role). The record number is the line number."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFailed("The file is not UTF-8 text. Save it as UTF-8 and try again.") from None
+    lines = [(number, line) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
+    if not lines:
+        raise ImportFailed("The file has no rows to import.")
+    if len(lines) > settings.IMPORT_MAX_ROWS:
+        raise ImportFailed(
+            f"The file has {len(lines):,} tickets; the limit is {settings.IMPORT_MAX_ROWS:,} per "
+            "import. Split it into smaller files."
+        )
+    records: list[_Record] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for number, line in lines:
+        row = _Collector(number, errors)
+        try:
+            ticket = json.loads(line)
+        except json.JSONDecodeError as error:
+            row.fail(None, f"not a JSON ticket ({error.msg} at character {error.pos + 1})")
+            continue
+        if not isinstance(ticket, dict):
+            row.fail(None, "each line must be one ticket (a JSON object)")
+            continue
+        if not isinstance(ticket.get("id"), int | str) or not str(ticket.get("id")).isdigit():
+            row.fail("id", "required: the ticket number")
+            continue
+        comments = ticket.get("comments")
+        if comments is None:
+            comments = []
+        if not isinstance(comments, list) or not all(isinstance(c, dict) for c in comments):
+            row.fail("comments", "must be a list of comment objects")
+            continue
+        try:
+            conversation = zendesk.ticket_conversation(
+                ticket, comments, _export_users(ticket), url=_export_link(ticket)
+            )
+        except HelpdeskError as error:
+            row.fail(None, error.message)
+            continue
+        given = {
+            "channel": conversation.channel,
+            "url": conversation.url,
+            "agent_name": conversation.agent_name,
+            "subject": conversation.subject,
+            "occurred_at": (
+                conversation.occurred_at.isoformat() if conversation.occurred_at else None
+            ),
+            "notes": conversation.notes,
+            "recording_url": conversation.recording_url,
+            "metadata": conversation.metadata,
+        }
+        values = row.interaction_values(given.get, metadata_from_text=False)
+        messages = [
+            row.message(
+                f"comments[{index}].",
+                msg["author"],
+                msg["role"],
+                msg["sent_at"].isoformat() if msg["sent_at"] else None,
+                msg["body"],
+            )
+            for index, msg in enumerate(message_rows(conversation), start=1)
+        ]
+        external_id = conversation.external_id
+        if external_id in seen:
+            row.fail("id", f"ticket {ticket['id']} is already on line {seen[external_id]}")
+        seen.setdefault(external_id, number)
+        if row.ok:
+            records.append(_Record(number, external_id, values, messages))
+    if errors:
+        raise ImportFailed(errors)
+    return records
+
+
+def _export_users(ticket: dict) -> dict:
+    users = {}
+    for item in ticket.get("users") or []:
+        if isinstance(item, dict) and item.get("id") is not None:
+            users[item["id"]] = item
+    for key, role in (("requester", "end-user"), ("assignee", "agent"), ("submitter", None)):
+        person = ticket.get(key)
+        if isinstance(person, dict) and ticket.get(f"{key}_id") is not None:
+            users.setdefault(ticket[f"{key}_id"], {"role": role, **person})
+        elif isinstance(person, str) and person and ticket.get(f"{key}_id") is not None:
+            users.setdefault(ticket[f"{key}_id"], {"name": person, "role": role})
+    return users
+
+
+def _export_link(ticket: dict) -> str:
+    """The agent's link to the ticket, from the export's API URL."""
+    match = _API_TICKET.match(str(ticket.get("url") or ""))
+    return f"{match.group(1)}/agent/tickets/{match.group(2)}" if match else ""
 
 
 # --- Export ----------------------------------------------------------------------------------

@@ -1,3 +1,6 @@
+import re
+
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
@@ -24,6 +27,9 @@ class Interaction(models.Model):
     recording_url = models.URLField(max_length=500, blank=True)
     occurred_at = models.DateTimeField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # Privacy: reviewers score without knowing who handled it; what was masked on import.
+    hide_agent_name = models.BooleanField("Hide the agent's name from reviewers", default=False)
+    privacy_note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -45,6 +51,48 @@ class Interaction(models.Model):
 
     def get_absolute_url(self):
         return reverse("interactions:detail", args=[self.pk])
+
+    @property
+    def messages_for_reviewers(self) -> list["Message"]:
+        """The messages as reviewers read them while scoring: when the agent's name is hidden,
+        agents are "Agent" and the agent's name in any text is "[agent]". Unsaved copies."""
+        messages = list(self.messages.all())
+        if not self.hide_agent_name:
+            return messages
+        shown = []
+        for message in messages:
+            by_agent = message.role == MessageRole.AGENT or self._names_agent(message.author)
+            shown.append(
+                Message(
+                    interaction=self,
+                    position=message.position,
+                    author="Agent" if by_agent else message.author,
+                    role=message.role,
+                    sent_at=message.sent_at,
+                    body=self.without_agent_name(message.body),
+                )
+            )
+        return shown
+
+    @property
+    def notes_for_reviewers(self) -> str:
+        return self.without_agent_name(self.notes) if self.hide_agent_name else self.notes
+
+    def without_agent_name(self, text: str) -> str:
+        """`text` with the agent's full name, and each part of it, replaced by "[agent]"."""
+        name = " ".join(self.agent_name.split())
+        if not name:
+            return text
+        parts = [name, *sorted((p for p in name.split(" ") if len(p) > 1), key=len, reverse=True)]
+        pattern = "|".join(re.escape(part) for part in dict.fromkeys(parts))
+        return re.sub(rf"(?<!\w)(?:{pattern})(?!\w)", "[agent]", text, flags=re.IGNORECASE)
+
+    def _names_agent(self, author: str) -> bool:
+        name = " ".join(self.agent_name.split()).lower()
+        return bool(name) and " ".join(author.split()).lower() == name
+
+
+INTERNAL_NOTE_MARK = "[Internal note]"
 
 
 class MessageRole(models.TextChoices):
@@ -74,3 +122,76 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.author} #{self.position}"
+
+    @property
+    def is_internal_note(self) -> bool:
+        """A helpdesk's internal note (not seen by the customer): its body starts with a
+        line "[Internal note]", so the mark survives export, import and the paste format."""
+        first = self.body.split("\n", 1)[0].strip()
+        return first == INTERNAL_NOTE_MARK
+
+    @property
+    def display_body(self) -> str:
+        if self.is_internal_note:
+            return self.body.split("\n", 1)[1] if "\n" in self.body else ""
+        return self.body
+
+
+class HelpdeskKind(models.TextChoices):
+    ZENDESK = "zendesk", "Zendesk"
+    FRESHDESK = "freshdesk", "Freshdesk"
+    INTERCOM = "intercom", "Intercom"
+
+
+class HelpdeskAuth(models.TextChoices):
+    API_TOKEN = "api_token", "Agent email and API token"
+    OAUTH = "oauth", "OAuth access token"
+    API_KEY = "api_key", "API key"
+    ACCESS_TOKEN = "access_token", "Access token"
+
+
+class HelpdeskConnection(models.Model):
+    """A team's connection to its helpdesk. The secret is stored encrypted (Fernet, key from
+    CONCORD_SECRETS_KEY) and never shown again: not in pages, logs, exports or the admin."""
+
+    team = models.ForeignKey(
+        "teams.Team", on_delete=models.CASCADE, related_name="helpdesk_connections"
+    )
+    kind = models.CharField(max_length=20, choices=HelpdeskKind.choices)
+    name = models.CharField(max_length=100)
+    # Zendesk: the subdomain (acme for acme.zendesk.com); Freshdesk: the domain
+    # (acme.freshdesk.com); Intercom: the data region (us, eu, au).
+    site = models.CharField(max_length=200)
+    auth = models.CharField(max_length=20, choices=HelpdeskAuth.choices)
+    email = models.CharField("Agent email", max_length=254, blank=True)
+    secret_encrypted = models.TextField(editable=False)
+    connected_as = models.CharField(max_length=300, blank=True)
+    # What the helpdesk said about the account when tested (e.g. Intercom's app id).
+    account = models.JSONField(default=dict, blank=True, editable=False)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="helpdesk_connections_created",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "name"], name="helpdesk_connection_unique_name"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=HelpdeskKind.values),
+                name="helpdesk_connection_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()})"
+
+    def __repr__(self):
+        return f"<HelpdeskConnection {self.pk}: {self.kind} {self.site}>"

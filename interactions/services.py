@@ -29,6 +29,7 @@ MAX_AGENT_NAME = Interaction._meta.get_field("agent_name").max_length
 MAX_SUBJECT = Interaction._meta.get_field("subject").max_length
 MAX_URL = Interaction._meta.get_field("url").max_length
 MAX_AUTHOR = Message._meta.get_field("author").max_length
+MAX_PRIVACY_NOTE = Interaction._meta.get_field("privacy_note").max_length
 
 PASTE_EXAMPLE = "Anna Berg (customer) [2026-10-02 09:14]: I was charged twice this month"
 
@@ -379,6 +380,8 @@ def interaction_create(
     metadata: dict | None = None,
     messages: list[dict] | None = None,
     conversation_text: str = "",
+    hide_agent_name: bool = False,
+    privacy_note: str = "",
 ) -> Interaction:
     """Adds one interaction to the team, with its messages given as dicts or as pasted text.
 
@@ -395,6 +398,8 @@ def interaction_create(
         recording_url=recording_url,
         occurred_at=occurred_at,
         metadata=metadata,
+        hide_agent_name=hide_agent_name,
+        privacy_note=privacy_note,
     )
     if not values["external_id"]:
         values["external_id"] = f"manual-{uuid.uuid4().hex[:8]}"
@@ -429,6 +434,8 @@ def interaction_update(
     metadata: dict | None = UNCHANGED,
     messages: list[dict] | None = UNCHANGED,
     conversation_text: str = UNCHANGED,
+    hide_agent_name: bool = UNCHANGED,
+    privacy_note: str = UNCHANGED,
 ) -> Interaction:
     """Changes the given fields (the others stay as they are). Raises InteractionError.
 
@@ -445,6 +452,8 @@ def interaction_update(
         "recording_url": interaction.recording_url,
         "occurred_at": interaction.occurred_at,
         "metadata": interaction.metadata,
+        "hide_agent_name": interaction.hide_agent_name,
+        "privacy_note": interaction.privacy_note,
     }
     given = {
         "channel": channel,
@@ -456,6 +465,8 @@ def interaction_update(
         "recording_url": recording_url,
         "occurred_at": occurred_at,
         "metadata": metadata,
+        "hide_agent_name": hide_agent_name,
+        "privacy_note": privacy_note,
     }
     merged = {key: current[key] if value is UNCHANGED else value for key, value in given.items()}
     values = _clean_values(**merged)
@@ -533,6 +544,8 @@ def _clean_values(
     recording_url,
     occurred_at,
     metadata,
+    hide_agent_name=False,
+    privacy_note="",
 ) -> dict[str, Any]:
     external_id = " ".join(str(external_id or "").split())
     if len(external_id) > MAX_EXTERNAL_ID:
@@ -569,7 +582,14 @@ def _clean_values(
         "recording_url": clean_url(recording_url, label="recording link", field="recording_url"),
         "occurred_at": occurred_at,
         "metadata": metadata,
+        "hide_agent_name": bool(hide_agent_name),
+        "privacy_note": " ".join(str(privacy_note or "").split())[:MAX_PRIVACY_NOTE],
     }
+
+
+def clean_message_rows(messages: list[dict]) -> list[dict]:
+    """Message dicts as interaction_create would store them; raises ConversationError."""
+    return _clean_messages(messages=messages, conversation_text="", occurred_at=None)
 
 
 def _clean_messages(

@@ -8,14 +8,23 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
+from django.views.decorators.http import require_http_methods, require_POST
 
-from datafiles import ImportFailed, detect_format, errors_context, read_bytes
-from teams.permissions import content_manager_required, team_required
+from datafiles import ImportFailed, errors_context, read_bytes
+from teams.permissions import content_manager_required, member_manager_required, team_required
 
 from . import selectors, services
-from .forms import ImportForm, InteractionFilterForm, InteractionForm
-from .importing import FORMATS, export_interactions, import_interactions
-from .models import Channel, Interaction
+from .forms import (
+    HelpdeskConnectionForm,
+    HelpdeskImportForm,
+    ImportForm,
+    InteractionFilterForm,
+    InteractionForm,
+)
+from .helpdesks import selectors as helpdesk_selectors
+from .helpdesks import services as helpdesk_services
+from .importing import FORMATS, detect_import_format, export_interactions, import_interactions
+from .models import Channel, HelpdeskConnection, HelpdeskKind, Interaction
 
 PER_PAGE = 25
 
@@ -41,6 +50,7 @@ def interaction_list(request):
             "interactions": page.object_list,
             "is_filtered": any(request.GET.get(name) for name in form.fields),
             "can_manage": request.membership.can_manage_content,
+            "can_manage_members": request.membership.can_manage_members,
         },
     )
 
@@ -52,12 +62,20 @@ def interaction_detail(request, pk: int):
     except Interaction.DoesNotExist:
         raise Http404("No such interaction in this team.") from None
     metadata = [(key, _metadata_text(value)) for key, value in interaction.metadata.items()]
+    # Reviewers score without knowing who handled it; managers see the name.
+    show_agent = request.membership.can_manage_content or not interaction.hide_agent_name
     return render(
         request,
         "interactions/detail.html",
         {
             "interaction": interaction,
-            "conversation": list(interaction.messages.all()),
+            "conversation": (
+                list(interaction.messages.all())
+                if show_agent
+                else interaction.messages_for_reviewers
+            ),
+            "notes": interaction.notes if show_agent else interaction.notes_for_reviewers,
+            "show_agent": show_agent,
             "metadata": metadata,
             "is_call": interaction.channel in (Channel.PHONE, Channel.EXPERT_SESSION),
             "recording_verb": _recording_verb(interaction.recording_url),
@@ -122,6 +140,7 @@ def interaction_edit(request, pk: int):
         ),
         "recording_url": interaction.recording_url,
         "notes": interaction.notes,
+        "hide_agent_name": interaction.hide_agent_name,
         "conversation_text": services.format_conversation(interaction.messages.all()),
     }
     form = InteractionForm(request.POST or None, initial=initial)
@@ -160,9 +179,15 @@ def interaction_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            fmt = detect_format(upload.name)
             data = read_bytes(upload)
-            result = import_interactions(team=request.membership.team, data=data, fmt=fmt)
+            fmt = detect_import_format(upload.name, data, chosen=form.cleaned_data["format"])
+            result = import_interactions(
+                team=request.membership.team,
+                data=data,
+                fmt=fmt,
+                mask=form.cleaned_data["mask"],
+                hide_agent_name=form.cleaned_data["hide_agent_name"],
+            )
         except ImportFailed as failure:
             errors = [str(error) for error in failure.errors]
         else:
@@ -194,3 +219,116 @@ def interaction_export(request, fmt: str):
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# --- Helpdesk connections and bringing conversations in ----------------------------------------
+
+
+def _connection_forms(data=None, *, kind: str | None = None) -> dict:
+    return {
+        value: HelpdeskConnectionForm(data if value == kind else None, kind=value)
+        for value in HelpdeskKind.values
+    }
+
+
+def _render_connections(request, forms, *, status=200):
+    return render(
+        request,
+        "interactions/helpdesks.html",
+        {
+            "connections": helpdesk_selectors.connections_for_team(team=request.membership.team),
+            "forms": forms,
+            "kinds": HelpdeskKind,
+        },
+        status=status,
+    )
+
+
+@member_manager_required
+@require_http_methods(["GET", "POST"])
+def helpdesk_connections(request):
+    """Team admins: the connections, and one form per helpdesk to add another."""
+    if request.method != "POST":
+        return _render_connections(request, _connection_forms())
+    kind = request.POST.get("kind", "")
+    if kind not in HelpdeskKind.values:
+        messages.error(request, "Choose Zendesk, Freshdesk or Intercom.")
+        return _render_connections(request, _connection_forms(), status=400)
+    forms = _connection_forms(request.POST, kind=kind)
+    form = forms[kind]
+    if form.is_valid():
+        try:
+            connection = helpdesk_services.connection_create(
+                team=request.membership.team, creator=request.user, kind=kind, **form.cleaned_data
+            )
+        except helpdesk_services.HelpdeskError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, f"Connected “{connection.name}” as {connection.connected_as}."
+            )
+            return redirect("interactions:helpdesks")
+    return _render_connections(request, forms, status=400)
+
+
+def _connection_or_404(request, pk: int) -> HelpdeskConnection:
+    try:
+        return helpdesk_selectors.connection_get(team=request.membership.team, pk=pk)
+    except HelpdeskConnection.DoesNotExist:
+        raise Http404("No such helpdesk connection in this team.") from None
+
+
+@member_manager_required
+@require_POST
+def helpdesk_connection_test(request, pk: int):
+    connection = _connection_or_404(request, pk)
+    try:
+        helpdesk_services.connection_test(connection=connection)
+    except helpdesk_services.HelpdeskError as error:
+        messages.error(request, f"“{connection.name}” does not work: {error.message}")
+    else:
+        messages.success(
+            request, f"“{connection.name}” works: connected as {connection.connected_as}."
+        )
+    return redirect("interactions:helpdesks")
+
+
+@member_manager_required
+@require_POST
+def helpdesk_connection_delete(request, pk: int):
+    connection = _connection_or_404(request, pk)
+    helpdesk_services.connection_delete(connection=connection)
+    messages.success(
+        request,
+        f"Removed “{connection.name}”. Conversations brought in from it stay in the library.",
+    )
+    return redirect("interactions:helpdesks")
+
+
+@content_manager_required
+@require_http_methods(["GET", "POST"])
+def helpdesk_import(request):
+    """“Bring in from helpdesk”: pasted links or ids, fetched whole and stored."""
+    team = request.membership.team
+    connections = helpdesk_selectors.connections_for_team(team=team)
+    form = HelpdeskImportForm(request.POST or None, connections=connections)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = helpdesk_services.helpdesk_import(**form.cleaned_data)
+        except helpdesk_services.HelpdeskError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, result.summary)
+            if len(result.interactions) == 1:
+                return redirect(result.interactions[0])
+            return redirect("interactions:list")
+    return render(
+        request,
+        "interactions/bring_in.html",
+        {
+            "form": form,
+            "has_connections": connections.exists(),
+            "can_manage_members": request.membership.can_manage_members,
+        },
+        status=400 if form.is_bound else 200,
+    )

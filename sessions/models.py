@@ -68,6 +68,15 @@ class SessionTemplate(models.Model):
         related_name="baseline_templates",
     )
     timer_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    # When set, each new session samples the rotation's channel from this helpdesk (the last
+    # seven days' solved conversations), imports them, then uses them.
+    helpdesk_connection = models.ForeignKey(
+        "interactions.HelpdeskConnection",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="session_templates",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
