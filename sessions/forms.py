@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from interactions.models import Channel, Interaction
+from interactions.helpdesks.selectors import connections_for_team
+from interactions.models import Channel, HelpdeskConnection, Interaction
 from scorecards.models import Criterion, Scorecard
 from scorecards.selectors import current_criteria_for_team
 
@@ -22,6 +23,14 @@ class InteractionChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         subject = obj.subject or "(no subject)"
         return f"{obj.external_id} · {obj.get_channel_display()} · {subject}"
+
+
+class ConnectionField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.get_kind_display()})"
+
+
+SAMPLE_SOURCES = [("library", "the library"), ("helpdesk", "the helpdesk")]
 
 
 class SessionCreateForm(forms.Form):
@@ -47,6 +56,38 @@ class SessionCreateForm(forms.Form):
     )
     sample_not_calibrated = forms.BooleanField(
         required=False, initial=True, label="Only interactions not calibrated yet"
+    )
+    sample_source = forms.ChoiceField(
+        choices=SAMPLE_SOURCES,
+        initial="library",
+        required=False,
+        widget=forms.RadioSelect,
+        label="Sample from",
+    )
+    sample_connection = ConnectionField(
+        queryset=HelpdeskConnection.objects.none(), required=False, label="Helpdesk"
+    )
+    sample_days = forms.IntegerField(
+        min_value=1, max_value=90, initial=7, required=False, label="solved in the last … days"
+    )
+    sample_group = forms.CharField(
+        max_length=100, required=False, label="Group (optional)", help_text="Name or id."
+    )
+    sample_tag = forms.CharField(max_length=100, required=False, label="Tag (optional)")
+    helpdesk_connection = ConnectionField(
+        queryset=HelpdeskConnection.objects.none(), required=False, label="Helpdesk"
+    )
+    helpdesk_references = forms.CharField(
+        required=False,
+        label="Ticket or conversation links (or ids)",
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text="One per line. Each whole thread is fetched and added to the library.",
+    )
+    helpdesk_mask = forms.BooleanField(
+        required=False, label="Mask customer emails, phone numbers and card numbers"
+    )
+    helpdesk_hide_agent_name = forms.BooleanField(
+        required=False, label="Hide the agent's name from reviewers while scoring"
     )
     paste_url = forms.URLField(
         required=False,
@@ -107,18 +148,42 @@ class SessionCreateForm(forms.Form):
         scorecards = self.fields["scorecard"].queryset
         if len(scorecards) == 1:
             self.fields["scorecard"].initial = scorecards[0].pk
+        connections = connections_for_team(team=team)
+        self.connections = list(connections)
+        for name in ("sample_connection", "helpdesk_connection"):
+            self.fields[name].queryset = connections
+            if len(self.connections) == 1:
+                self.fields[name].initial = self.connections[0].pk
 
     def clean(self):
         data = super().clean()
         has_paste = bool(data.get("paste_conversation") or data.get("paste_url"))
         if has_paste and not data.get("paste_channel"):
             self.add_error("paste_channel", "Choose the channel of the pasted conversation.")
+        from_helpdesk = data.get("sample_size") and data.get("sample_source") == "helpdesk"
+        references = (data.get("helpdesk_references") or "").strip()
+        if (from_helpdesk or references) and not self.connections:
+            self.add_error(
+                None,
+                "No helpdesk is connected to this team yet: a team admin connects one under "
+                "Interactions → Helpdesk connections.",
+            )
+        elif from_helpdesk and not data.get("sample_connection"):
+            self.add_error("sample_connection", "Choose the helpdesk to sample from.")
+        elif references and not data.get("helpdesk_connection"):
+            self.add_error("helpdesk_connection", "Choose the helpdesk these links are from.")
         if (
             not data.get("interactions")
             and not data.get("sample_size")
             and not has_paste
+            and not references
             and not self.errors
         ):
+            if self.connections:
+                raise forms.ValidationError(
+                    "Choose at least one interaction: pick, sample, paste one or bring one in "
+                    "from the helpdesk."
+                )
             raise forms.ValidationError(
                 "Choose at least one interaction: pick, sample or paste one."
             )
@@ -150,6 +215,16 @@ class TemplateForm(forms.Form):
     facilitator_scores = forms.BooleanField(required=False, label="Facilitator scores too")
     baseline = MemberField(queryset=User.objects.none(), required=False, label="Baseline reviewer")
     timer_minutes = forms.IntegerField(min_value=1, max_value=240, required=False)
+    helpdesk_connection = ConnectionField(
+        queryset=HelpdeskConnection.objects.none(),
+        required=False,
+        empty_label="The library",
+        label="Sample from",
+        help_text=(
+            "A helpdesk: each new session fetches the rotation channel's solved conversations "
+            "of the last seven days, imports them, then samples those."
+        ),
+    )
 
     ROTATION_ORDER = [Channel.EMAIL, Channel.PHONE, Channel.CHAT, Channel.EXPERT_SESSION, "other"]
 
@@ -162,6 +237,7 @@ class TemplateForm(forms.Form):
         scorecards = self.fields["scorecard"].queryset
         if len(scorecards) == 1:
             self.fields["scorecard"].initial = scorecards[0].pk
+        self.fields["helpdesk_connection"].queryset = connections_for_team(team=team)
 
     def clean_channel_rotation(self):
         chosen = self.cleaned_data["channel_rotation"]

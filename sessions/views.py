@@ -12,6 +12,7 @@ from teams.permissions import content_manager_required, team_required
 from . import selectors, services
 from .forms import JoinCodeForm, SessionCreateForm, TemplateForm
 from .models import CalibrationSession, SessionStatus, normalize_join_code
+from .services.creating import HelpdeskFetch, HelpdeskSample
 
 
 def _session_or_404(request, session_id: int) -> CalibrationSession:
@@ -42,14 +43,34 @@ def session_create(request):
     form = SessionCreateForm(request.POST or None, team=team)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        sample = None
-        if data.get("sample_size"):
+        sample = helpdesk_sample = helpdesk_fetch = None
+        privacy = {
+            "mask": data.get("helpdesk_mask", False),
+            "hide_agent_name": data.get("helpdesk_hide_agent_name", False),
+        }
+        if data.get("sample_size") and data.get("sample_source") == "helpdesk":
+            helpdesk_sample = HelpdeskSample(
+                connection=data["sample_connection"],
+                size=data["sample_size"],
+                channel=data.get("sample_channel") or None,
+                days=data.get("sample_days") or 7,
+                group=data.get("sample_group", ""),
+                tag=data.get("sample_tag", ""),
+                **privacy,
+            )
+        elif data.get("sample_size"):
             sample = services.SampleRequest(
                 size=data["sample_size"],
                 channel=data.get("sample_channel") or None,
                 occurred_from=data.get("sample_from"),
                 occurred_to=data.get("sample_to"),
                 not_calibrated=data.get("sample_not_calibrated", False),
+            )
+        if (data.get("helpdesk_references") or "").strip():
+            helpdesk_fetch = HelpdeskFetch(
+                connection=data["helpdesk_connection"],
+                references=data["helpdesk_references"],
+                **privacy,
             )
         pasted = None
         if data.get("paste_conversation") or data.get("paste_url"):
@@ -77,6 +98,8 @@ def session_create(request):
                     timer_minutes=data.get("timer_minutes"),
                     due_at=data.get("due_at"),
                 ),
+                helpdesk_fetch=helpdesk_fetch,
+                helpdesk_sample=helpdesk_sample,
             )
         except services.SessionError as error:
             form.add_error(None, str(error))
@@ -207,6 +230,7 @@ def template_create(request):
                 facilitator_scores=data["facilitator_scores"],
                 baseline=data.get("baseline"),
                 timer_minutes=data.get("timer_minutes"),
+                helpdesk_connection=data.get("helpdesk_connection"),
             )
         except services.SessionError as error:
             form.add_error(None, str(error))

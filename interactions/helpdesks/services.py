@@ -46,8 +46,14 @@ MAX_NAME = HelpdeskConnection._meta.get_field("name").max_length
 _SUBDOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DOMAIN = re.compile(r"^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$")
 
+
+class HelpdeskNothingFound(HelpdeskError):
+    """A sample found nothing to draw from (another channel may have some)."""
+
+
 __all__ = [
     "HelpdeskError",
+    "HelpdeskNothingFound",
     "SaveResult",
     "connection_create",
     "connection_delete",
@@ -235,7 +241,7 @@ def conversations_sample(
         pool = sorted({i for i in ids if client.external_id(i) not in calibrated}, key=_as_number)
         if not pool:
             what = f" {channel}" if channel else ""
-            raise HelpdeskError(
+            raise HelpdeskNothingFound(
                 f"{client.label} has no solved{what} conversations from the last {days} days "
                 "that are not calibrated yet"
                 + (f" (group {group})" if group else "")

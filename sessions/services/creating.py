@@ -1,4 +1,4 @@
-"""Creating sessions: from chosen, sampled or pasted interactions."""
+"""Creating sessions: from chosen, sampled or pasted interactions, or straight from a helpdesk."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from datetime import date, datetime
 
 from django.db import transaction
 
-from interactions.models import Interaction
+from interactions.helpdesks import services as helpdesks
+from interactions.models import HelpdeskConnection, Interaction
 from interactions.selectors import interactions_for_sampling
 from interactions.services import InteractionError, interaction_create
 from scorecards.models import Criterion, ScorecardVersion
@@ -206,6 +207,74 @@ class PastedInteraction:
     conversation_text: str = ""
 
 
+@dataclass(frozen=True)
+class HelpdeskSample:
+    """N random solved conversations of the last `days` days, fetched and imported."""
+
+    connection: HelpdeskConnection
+    size: int
+    channel: str | None = None
+    days: int = 7
+    group: str = ""
+    tag: str = ""
+    mask: bool = False
+    hide_agent_name: bool = False
+
+
+@dataclass(frozen=True)
+class HelpdeskFetch:
+    """Pasted ticket or conversation links (or ids), fetched and imported."""
+
+    connection: HelpdeskConnection
+    references: str
+    mask: bool = False
+    hide_agent_name: bool = False
+
+
+def _fetch_from_helpdesks(team, fetch: HelpdeskFetch | None, sample: HelpdeskSample | None):
+    """The network part, before any transaction: (conversations, options) per source."""
+    batches = []
+    for source in (fetch, sample):
+        if source is None:
+            continue
+        if source.connection.team_id != team.pk:
+            raise SessionError("That helpdesk connection belongs to another team.")
+        try:
+            if isinstance(source, HelpdeskFetch):
+                found = helpdesks.conversations_fetch(
+                    connection=source.connection, references=source.references
+                )
+            else:
+                found = helpdesks.conversations_sample(
+                    connection=source.connection,
+                    size=source.size,
+                    channel=source.channel,
+                    days=source.days,
+                    group=source.group,
+                    tag=source.tag,
+                )
+        except helpdesks.HelpdeskError as error:
+            raise SessionError(f"{source.connection.name}: {error.message}") from None
+        batches.append((found, source))
+    return batches
+
+
+def _save_from_helpdesks(team, batches) -> list[Interaction]:
+    interactions: list[Interaction] = []
+    for found, source in batches:
+        try:
+            result = helpdesks.conversations_save(
+                team=team,
+                conversations=found,
+                mask=source.mask,
+                hide_agent_name=source.hide_agent_name,
+            )
+        except helpdesks.HelpdeskError as error:
+            raise SessionError(f"{source.connection.name}: {error.message}") from None
+        interactions += result.interactions
+    return interactions
+
+
 def session_create_from_sources(
     *,
     team,
@@ -218,8 +287,15 @@ def session_create_from_sources(
     reviewers: list,
     criteria: list[Criterion] | None,
     options: SessionOptions,
+    helpdesk_fetch: HelpdeskFetch | None = None,
+    helpdesk_sample: HelpdeskSample | None = None,
 ) -> CalibrationSession:
-    """The create page in one call: chosen + sampled + pasted interactions, all or nothing."""
+    """The create page in one call: chosen + sampled + pasted interactions, and conversations
+    brought in from a helpdesk (by link, or sampled), all or nothing.
+
+    The helpdesk is asked first, outside the transaction; what it returned is imported in the
+    same transaction as the session, so a session that cannot be created imports nothing.
+    """
     version = current_version(scorecard=scorecard)
     if version is None:
         raise SessionError("That scorecard has no version yet: add criteria first.")
@@ -227,8 +303,10 @@ def session_create_from_sources(
         raise SessionError(
             f"Tick criteria of “{scorecard.name}” only (its current version {version.number})."
         )
+    batches = _fetch_from_helpdesks(team, helpdesk_fetch, helpdesk_sample)
     with transaction.atomic():
         interactions = list(picked)
+        interactions += _save_from_helpdesks(team, batches)
         if sample is not None and sample.size:
             pool = interactions_sample(
                 team=team,

@@ -5,12 +5,15 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from interactions.helpdesks import services as helpdesks
 from interactions.models import Channel
 from scorecards.selectors import current_version
 
 from ..models import SessionTemplate
 from .common import MAX_INTERACTIONS, SessionError, SessionNotFound
 from .creating import SessionOptions, interactions_sample, session_create
+
+HELPDESK_DAYS = 7  # a template with a connection samples the last week's solved conversations
 
 
 def session_template_create(
@@ -26,6 +29,7 @@ def session_template_create(
     facilitator_scores: bool = False,
     baseline=None,
     timer_minutes: int | None = None,
+    helpdesk_connection=None,
 ) -> SessionTemplate:
     name = (name or "").strip()
     if not name:
@@ -34,6 +38,8 @@ def session_template_create(
         raise SessionError("That scorecard belongs to another team.")
     if not 1 <= sample_size <= MAX_INTERACTIONS:
         raise SessionError(f"Sample between 1 and {MAX_INTERACTIONS} interactions.")
+    if helpdesk_connection is not None and helpdesk_connection.team_id != team.pk:
+        raise SessionError("That helpdesk connection belongs to another team.")
     with transaction.atomic():
         if SessionTemplate.objects.filter(team=team, name__iexact=name).exists():
             raise SessionError(f"A template called {name!r} already exists.")
@@ -47,6 +53,7 @@ def session_template_create(
             facilitator_scores=facilitator_scores,
             baseline=baseline,
             timer_minutes=timer_minutes,
+            helpdesk_connection=helpdesk_connection,
             created_by=creator,
         )
         template.reviewers.set(reviewers)
@@ -56,24 +63,68 @@ def session_template_create(
 def _sample_for_rotation(template: SessionTemplate, *, team, seed):
     """The next channel in the rotation that still has uncalibrated interactions, and a sample.
 
-    A channel with nothing left is skipped rather than blocking the series on it forever.
+    A channel with nothing left is skipped rather than blocking the series on it forever. A
+    template with a helpdesk connection samples from the helpdesk instead of the library.
     """
     rotation = template.channel_rotation
+    draw = _helpdesk_draw if template.helpdesk_connection_id else _library_draw
     if not rotation:
-        return None, interactions_sample(team=team, size=template.sample_size, seed=seed)
+        return None, draw(template, team=team, channel=None, seed=seed)
     start = template.next_rotation_index % len(rotation)
     order = rotation[start:] + rotation[:start]
+    reasons = []
     for channel in order:
         try:
-            return channel, interactions_sample(
-                team=team, size=template.sample_size, channel=channel, seed=seed
-            )
-        except SessionError:
+            return channel, draw(template, team=team, channel=channel, seed=seed)
+        except _NothingToDraw as nothing:
+            reasons.append(nothing.reason)
             continue
     labels = ", ".join(Channel(channel).label for channel in order)
+    if template.helpdesk_connection_id:
+        raise SessionError(
+            f"{template.helpdesk_connection.name} has no solved, uncalibrated conversations "
+            f"from the last {HELPDESK_DAYS} days in any channel of the rotation ({labels})."
+        )
     raise SessionError(
         f"No uncalibrated interactions left in any channel of the rotation ({labels})."
     )
+
+
+class _NothingToDraw(Exception):
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+def _library_draw(template, *, team, channel, seed):
+    try:
+        return interactions_sample(team=team, size=template.sample_size, channel=channel, seed=seed)
+    except SessionError as error:
+        if channel is None:
+            raise
+        raise _NothingToDraw(str(error)) from None
+
+
+def _helpdesk_draw(template, *, team, channel, seed):
+    """Fetch from the helpdesk, import, then use those (the whole draw, for this channel)."""
+    connection = template.helpdesk_connection
+    try:
+        found = helpdesks.conversations_sample(
+            connection=connection,
+            size=template.sample_size,
+            channel=channel,
+            days=HELPDESK_DAYS,
+            seed=seed,
+        )
+    except helpdesks.HelpdeskNothingFound as error:
+        if channel is None:
+            raise SessionError(f"{connection.name}: {error.message}") from None
+        raise _NothingToDraw(error.message) from None
+    except helpdesks.HelpdeskError as error:
+        raise SessionError(f"{connection.name}: {error.message}") from None
+    try:
+        return helpdesks.conversations_save(team=team, conversations=found).interactions
+    except helpdesks.HelpdeskError as error:
+        raise SessionError(f"{connection.name}: {error.message}") from None
 
 
 def session_create_from_template(*, template_id: int, team, facilitator, seed=None):
