@@ -168,9 +168,14 @@ def test_bad_token_is_a_clear_error_and_saves_nothing(fake_zendesk, admin_team):
     )
     with pytest.raises(HelpdeskError, match="refused the credentials"):
         services.connection_create(
-            team=team, creator=admin, kind="zendesk", site="acme", auth="api_token",
-            email="sam@acme.example", secret="wrong",
-        )  # fmt: skip
+            team=team,
+            creator=admin,
+            kind="zendesk",
+            site="acme",
+            auth="api_token",
+            email="sam@acme.example",
+            secret="wrong",
+        )
     assert not HelpdeskConnection.objects.exists()
 
 
@@ -179,9 +184,14 @@ def test_end_user_token_is_refused_as_missing_permission(fake_zendesk, admin_tea
     fake_zendesk.expect_request("/api/v2/users/me.json").respond_with_json(me(role="end-user"))
     with pytest.raises(HelpdeskError, match="not an agent"):
         services.connection_create(
-            team=team, creator=admin, kind="zendesk", site="acme", auth="api_token",
-            email="sam@acme.example", secret=TOKEN,
-        )  # fmt: skip
+            team=team,
+            creator=admin,
+            kind="zendesk",
+            site="acme",
+            auth="api_token",
+            email="sam@acme.example",
+            secret=TOKEN,
+        )
 
 
 def test_anonymous_answer_means_unknown_credentials(fake_zendesk, admin_team):
@@ -191,9 +201,14 @@ def test_anonymous_answer_means_unknown_credentials(fake_zendesk, admin_team):
     )
     with pytest.raises(HelpdeskError, match="did not recognise"):
         services.connection_create(
-            team=team, creator=admin, kind="zendesk", site="acme", auth="api_token",
-            email="sam@acme.example", secret=TOKEN,
-        )  # fmt: skip
+            team=team,
+            creator=admin,
+            kind="zendesk",
+            site="acme",
+            auth="api_token",
+            email="sam@acme.example",
+            secret=TOKEN,
+        )
 
 
 @pytest.mark.parametrize(
@@ -211,9 +226,14 @@ def test_bad_connection_input_is_refused_before_any_request(
     team, admin = admin_team
     with pytest.raises(HelpdeskError, match=message):
         services.connection_create(
-            team=team, creator=admin, kind="zendesk", site=site, auth="api_token",
-            email=email, secret=secret,
-        )  # fmt: skip
+            team=team,
+            creator=admin,
+            kind="zendesk",
+            site=site,
+            auth="api_token",
+            email=email,
+            secret=secret,
+        )
     assert fake_zendesk.log == []
 
 
@@ -229,16 +249,25 @@ def test_ticket_is_fetched_whole_across_comment_pages(fake_zendesk, admin_team):
             [comment(1, 900, "Hello, I was charged twice.")],
             [
                 comment(
-                    2, 501, "Checking with billing.", public=False,
+                    2,
+                    501,
+                    "Checking with billing.",
+                    public=False,
                     created="2026-10-02T09:16:00Z",
-                    attachments=[{"id": 3, "file_name": "invoice.pdf",
-                                  "content_url": "https://acme.zendesk.com/attachments/token/x/?name=invoice.pdf",
-                                  "content_type": "application/pdf", "size": 1200}],
+                    attachments=[
+                        {
+                            "id": 3,
+                            "file_name": "invoice.pdf",
+                            "content_url": "https://acme.zendesk.com/attachments/token/x/?name=invoice.pdf",
+                            "content_type": "application/pdf",
+                            "size": 1200,
+                        }
+                    ],
                 ),
                 comment(3, 501, "Refunded.", created="2026-10-02T09:20:00Z"),
             ],
         ],
-    )  # fmt: skip
+    )
     result = services.helpdesk_import(
         connection=connection, references="https://acme.zendesk.com/agent/tickets/12345"
     )
@@ -267,14 +296,16 @@ def test_voice_comment_gives_recording_and_transcript(fake_zendesk, admin_team):
     team, admin = admin_team
     connection = connect(fake_zendesk, team, admin)
     voice = comment(
-        7, 501, "Inbound call from +1 555 0100",
+        7,
+        501,
+        "Inbound call from +1 555 0100",
         type="VoiceComment",
         data={
             "recording_url": "https://acme.zendesk.com/v2/recordings/CA123/rec.mp3",
             "transcription_text": "Customer: my card was charged twice. Agent: refunded.",
             "call_duration": 120,
         },
-    )  # fmt: skip
+    )
     fake_zendesk.expect_request(
         "/api/v2/tickets/77.json", query_string={"include": "users"}
     ).respond_with_json(
@@ -509,7 +540,7 @@ def test_zendesk_export_file_imports_through_the_pipeline(admin_team):
             ),
             export_line(2, [comment(3, 900, "Chat hello")], via={"channel": "chat"}),
         ]
-    ).encode()  # fmt: skip
+    ).encode()
     assert detect_import_format("export.json", data) == "zendesk"
     result = import_interactions(team=team, data=data, fmt="zendesk", mask=True)
     assert (result.created, result.updated) == (2, 0)

@@ -74,14 +74,7 @@ class FreshdeskClient(HelpdeskClient):
         params: dict | None = {"per_page": PER_PAGE, "page": 1}
         for _ in range(MAX_PAGES):
             response = self.api.request("GET", path, params=params)
-            try:
-                batch = response.json()
-            except ValueError:
-                batch = None
-            if not isinstance(batch, list):
-                raise HelpdeskReplyError(
-                    "Freshdesk sent a conversations page that is not a list of conversations."
-                )
+            batch = _list(response, "conversations")
             conversations.extend(item for item in batch if isinstance(item, dict))
             following = response.links.get("next", {}).get("url")
             if not following or not batch:
@@ -108,8 +101,9 @@ class FreshdeskClient(HelpdeskClient):
     def _group_id(self, group: str) -> str:
         if group.isdigit():
             return group
-        groups = self.api.request("GET", "/api/v2/groups", params={"per_page": PER_PAGE}).json()
-        if isinstance(groups, list):
+        response = self.api.request("GET", "/api/v2/groups", params={"per_page": PER_PAGE})
+        groups = _list(response, "groups")
+        if groups:
             for item in groups:
                 if isinstance(item, dict) and str(item.get("name", "")).lower() == group.lower():
                     return str(item.get("id"))
@@ -143,6 +137,16 @@ class FreshdeskClient(HelpdeskClient):
             if not results or page_number * 30 >= total or len(ids) >= MAX_CANDIDATES:
                 break
         return ids[:MAX_CANDIDATES]
+
+
+def _list(response, what: str) -> list:
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    if not isinstance(payload, list):
+        raise HelpdeskReplyError(f"Freshdesk sent a {what} page that is not a list of {what}.")
+    return payload
 
 
 def _agent_ids(ticket: dict, conversations: list[dict]) -> list:
