@@ -43,7 +43,8 @@ def interaction_list(
         interactions = interactions.filter(
             Q(subject__icontains=search)
             | Q(external_id__icontains=search)
-            | Q(agent_name__icontains=search)
+            # A hidden agent name must not be found by searching for it either.
+            | Q(agent_name__icontains=search, hide_agent_name=False)
             | Q(notes__icontains=search)
             | Q(pk__in=in_messages)
         )
@@ -51,9 +52,10 @@ def interaction_list(
 
 
 def interaction_agents(*, team: Team) -> list[str]:
-    """The distinct agent names of the team's interactions, sorted (for the agent filter)."""
+    """The distinct agent names of the team's interactions, sorted (for the agent filter);
+    names hidden from reviewers are left out."""
     names = (
-        Interaction.objects.filter(team=team)
+        Interaction.objects.filter(team=team, hide_agent_name=False)
         .exclude(agent_name="")
         .values_list("agent_name", flat=True)
         .distinct()

@@ -138,3 +138,12 @@ def test_sampling_without_filters_returns_the_whole_team(team):
     InteractionFactory()
 
     assert selectors.interactions_for_sampling(team=team).count() == 3
+
+
+def test_a_hidden_agent_name_is_neither_offered_nor_found():
+    team = TeamFactory()
+    InteractionFactory(team=team, agent_name="Ana Visible")
+    InteractionFactory(team=team, agent_name="Hugo Hidden", hide_agent_name=True)
+
+    assert selectors.interaction_agents(team=team) == ["Ana Visible"]
+    assert not selectors.interaction_list(team=team, search="Hugo").exists()

@@ -580,11 +580,6 @@ def test_template_form_ticks_every_channel_but_other_at_first(world):
     assert initial == ["email", "phone", "chat", "expert_session"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A template saves a baseline who never scores; every session from it then fails "
-    "with 'The baseline reviewer must be one of the people scoring.'",
-)
 def test_template_page_refuses_a_baseline_who_does_not_score(client, world):
     bystander = UserFactory(first_name="Bea")
     MembershipFactory(team=world.team, user=bystander, role=Role.REVIEWER)

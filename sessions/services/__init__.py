@@ -19,6 +19,8 @@ from .common import (
     group_name_for,
 )
 from .creating import (
+    HelpdeskFetch,
+    HelpdeskSample,
     PastedInteraction,
     SampleRequest,
     SessionOptions,
@@ -36,6 +38,8 @@ from .templates import session_create_from_template, session_template_create
 __all__ = [
     "MAX_COMMENT_LENGTH",
     "MAX_INTERACTIONS",
+    "HelpdeskFetch",
+    "HelpdeskSample",
     "PastedInteraction",
     "SampleRequest",
     "SaveResult",

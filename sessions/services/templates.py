@@ -40,6 +40,9 @@ def session_template_create(
         raise SessionError(f"Sample between 1 and {MAX_INTERACTIONS} interactions.")
     if helpdesk_connection is not None and helpdesk_connection.team_id != team.pk:
         raise SessionError("That helpdesk connection belongs to another team.")
+    if baseline is not None and baseline not in reviewers and not facilitator_scores:
+        # Checked here, not only when a session is made: else every session of it would fail.
+        raise SessionError("The baseline reviewer must be one of the people scoring.")
     with transaction.atomic():
         if SessionTemplate.objects.filter(team=team, name__iexact=name).exists():
             raise SessionError(f"A template called {name!r} already exists.")
