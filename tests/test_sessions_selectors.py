@@ -363,3 +363,13 @@ def test_the_shared_state_never_holds_unrevealed_ratings():
     assert SECRET not in repr(state)
     mine = selectors.session_snapshot(session=world.session, user=world.reviewers[0])
     assert mine["my_scores"]  # the author still sees their own drafts, read apart
+
+
+def test_snapshot_shows_agreement_after_the_reveal():
+    world = revealed_world_with_three_reviewers()
+
+    snapshot = selectors.session_snapshot(session=world.session, user=world.reviewers[0])
+
+    block = snapshot["agreement"]["criteria"][str(world.numeric.pk)]
+    assert block["level"] == "ordinal"
+    assert block["reading"]

@@ -1,0 +1,25 @@
+"""The report downloads: scoped to the viewer's team, through the viewer's visibility."""
+
+import json
+
+import pytest
+
+from .factories import SessionWorld
+from .test_reports_commands import revealed_world
+
+pytestmark = pytest.mark.django_db
+
+
+def test_report_download_is_scoped_to_the_team(client):
+    world = revealed_world()
+    other = SessionWorld()
+    client.force_login(world.reviewers[0])
+
+    ok = client.get(f"/reports/sessions/{world.session.pk}/report.json")
+    foreign = client.get(f"/reports/sessions/{other.session.pk}/report.json")
+    wrong_format = client.get(f"/reports/sessions/{world.session.pk}/report.xml")
+
+    assert ok.status_code == 200
+    assert json.loads(ok.content)["statistics"]["criteria"]
+    assert foreign.status_code == 404
+    assert wrong_format.status_code == 404
