@@ -30,6 +30,11 @@ FIGURES_HELP = {
 }
 
 
+def format_count(number: int, noun: str, plural: str = "") -> str:
+    """ "1 rating", "1,234 ratings": a count with its noun, as every figure carries its count."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
 def round_figure(value, digits: int = FIGURE_DIGITS) -> float | None:
     """A figure rounded for storage and JSON; None and NaN become None."""
     if value is None:

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from agreement.display import format_count
 from datafiles import ImportFailed, RowError, read_csv_rows
 from interactions.models import Interaction
 from interactions.services import InteractionError, channel_from_text
@@ -97,8 +98,8 @@ class HistoryImportResult:
         parts = []
         if self.sessions_created:
             parts.append(
-                f"Imported {_count(self.sessions_created, 'session')} with "
-                f"{_count(self.ratings, 'rating')}."
+                f"Imported {format_count(self.sessions_created, 'session')} with "
+                f"{format_count(self.ratings, 'rating')}."
             )
         if self.sessions_unchanged:
             already = (
@@ -106,16 +107,12 @@ class HistoryImportResult:
                 if self.sessions_unchanged == 1
                 else "were already imported and are"
             )
-            parts.append(f"{_count(self.sessions_unchanged, 'session')} {already} unchanged.")
+            parts.append(f"{format_count(self.sessions_unchanged, 'session')} {already} unchanged.")
         if not self.sessions_created:
             parts.insert(0, "Nothing new to import.")
         if self.created:
             parts.append("Created: " + "; ".join(self.created) + ".")
         return " ".join(parts)
-
-
-def _count(number: int, noun: str, plural: str = "") -> str:
-    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
 
 # --- the one entry point ---------------------------------------------------------------------

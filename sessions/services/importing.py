@@ -18,6 +18,7 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 
+from agreement.display import format_count
 from interactions.models import Interaction
 from interactions.services import interactions_create_references
 from scorecards.models import Criterion, ScorecardVersion
@@ -109,10 +110,6 @@ class ClosedImportResult:
     sessions: list[CalibrationSession] = field(default_factory=list)
     ratings: int = 0  # ratings written (empty scores are not ratings)
     created: list[str] = field(default_factory=list)  # what else was created, in words
-
-
-def _count(number: int, noun: str, plural: str = "") -> str:
-    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
 
 @transaction.atomic
@@ -282,7 +279,7 @@ def _create_users(plan: ClosedImportPlan, result: ClosedImportResult) -> dict:
     names = ", ".join(plan.new_users.values())
     what = "an inactive user" if len(created) == 1 else "inactive users"
     result.created.append(
-        f"{_count(len(created), 'reviewer')} ({names}) as {what} who cannot log in"
+        f"{format_count(len(created), 'reviewer')} ({names}) as {what} who cannot log in"
     )
     return {user.get_username().casefold(): user for user in created}
 
@@ -294,7 +291,7 @@ def _create_interactions(team: Team, plan: ClosedImportPlan, result: ClosedImpor
         team=team, channels=plan.new_interactions, subject=IMPORTED_SUBJECT
     )
     result.created.append(
-        f"{_count(len(plan.new_interactions), 'interaction')} (subject “{IMPORTED_SUBJECT}”)"
+        f"{format_count(len(plan.new_interactions), 'interaction')} (subject “{IMPORTED_SUBJECT}”)"
     )
     return {interaction.external_id: interaction for interaction in created}
 
@@ -313,7 +310,9 @@ def _create_scorecards(
             user=actor,
             criteria=[_criterion_data(plan.new_criteria[key]) for key in keys],
         )
-        result.created.append(f"scorecard “{name}” ({_count(len(keys), 'criterion', 'criteria')})")
+        result.created.append(
+            f"scorecard “{name}” ({format_count(len(keys), 'criterion', 'criteria')})"
+        )
     if not plan.added_criteria:
         return
     scorecards = {s.name.casefold(): s for s in team.scorecards.all()}
