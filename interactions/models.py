@@ -98,6 +98,7 @@ INTERNAL_NOTE_MARK = "[Internal note]"
 class MessageRole(models.TextChoices):
     CUSTOMER = "customer", "Customer"
     AGENT = "agent", "Agent"
+    BOT = "bot", "Bot"
     SYSTEM = "system", "System"
     OTHER = "other", "Other"
 

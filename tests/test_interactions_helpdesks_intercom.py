@@ -167,7 +167,7 @@ def test_conversation_parts_become_messages(fake, connection):
     ]
     assert rows == [
         ("Mia Chen", "customer", False, "Hi, my refund has not arrived"),
-        ("Fin", "system", False, "I can help with that."),
+        ("Fin", "bot", False, "I can help with that."),
         ("Lee Park", "agent", True, "Escalating to billing"),
         ("Lee Park", "agent", False, "Refund sent today."),
     ]

@@ -407,7 +407,7 @@ def test_a_misspelt_role_is_an_error_not_text():
         services.parse_conversation("Anna (customer): hi\nSam (agnet): hello")
 
     assert failure.value.errors == [
-        "Line 2: unknown role 'agnet' (use customer, agent, system, other)."
+        "Line 2: unknown role 'agnet' (use customer, agent, bot, system, other)."
     ]
 
 

@@ -142,7 +142,7 @@ def _author(author: Any) -> tuple[str, str, Any]:
     if kind == "admin":
         return name or "Agent", MessageRole.AGENT.value, author.get("id")
     if kind == "bot":
-        return name or "Bot", MessageRole.SYSTEM.value, None
+        return name or "Bot", MessageRole.BOT.value, None
     return name or "Intercom", MessageRole.SYSTEM.value, None
 
 

@@ -255,8 +255,10 @@ def _role(comment, user, author_id, requester_id, assignee_id) -> str:
     via = comment.get("via") if isinstance(comment.get("via"), dict) else {}
     source = via.get("source") if isinstance(via.get("source"), dict) else {}
     rel = str(source.get("rel") or "")
-    if "bot" in str(via.get("channel") or "") or "bot" in rel or author_id == -1:
-        return MessageRole.SYSTEM.value
+    if author_id == -1:
+        return MessageRole.SYSTEM.value  # Zendesk itself (triggers, automations)
+    if "bot" in str(via.get("channel") or "") or "bot" in rel:
+        return MessageRole.BOT.value
     if user.get("role") in ROLES:
         return ROLES[user["role"]].value
     if author_id is not None and author_id == requester_id:
@@ -277,5 +279,5 @@ def _fallback_name(comment, role, author_id) -> str:
     if author_id == -1:
         return "Zendesk"
     labels = {MessageRole.CUSTOMER: "Customer", MessageRole.AGENT: "Agent"}
-    label = labels.get(role, "Bot" if role == MessageRole.SYSTEM else "Someone")
+    label = labels.get(role, "Bot" if role == MessageRole.BOT else "Someone")
     return f"{label} {author_id}" if author_id not in (None, -1) else label
