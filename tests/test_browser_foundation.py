@@ -130,7 +130,7 @@ def test_facilitator_imports_interactions_and_opens_one(new_page, login):
     expect(page.get_by_role("heading", name="No interactions yet")).to_be_visible()
     page.get_by_role("link", name="Import interactions").click()
     expect(page.get_by_role("heading", name="Import interactions")).to_be_visible()
-    page.get_by_label("File (.json or .csv)").set_input_files(EXAMPLE_CSV)
+    page.get_by_label("File (.json, .csv or a Zendesk .json export)").set_input_files(EXAMPLE_CSV)
     page.get_by_role("button", name="Import").click()
 
     expect(page.get_by_role("status")).to_contain_text(
@@ -184,7 +184,7 @@ def test_import_with_a_bad_row_shows_row_errors_and_imports_nothing(new_page, lo
     login(page, "fiona")
 
     page.goto("/interactions/import/")
-    page.get_by_label("File (.json or .csv)").set_input_files(bad)
+    page.get_by_label("File (.json, .csv or a Zendesk .json export)").set_input_files(bad)
     page.get_by_role("button", name="Import").click()
 
     alert = page.get_by_role("alert")
