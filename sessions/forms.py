@@ -225,6 +225,12 @@ class TemplateForm(forms.Form):
             "of the last seven days, imports them, then samples those."
         ),
     )
+    helpdesk_mask = forms.BooleanField(
+        required=False, label="Mask customer emails, phone numbers and card numbers"
+    )
+    helpdesk_hide_agent_name = forms.BooleanField(
+        required=False, label="Hide the agent's name from reviewers while scoring"
+    )
 
     ROTATION_ORDER = [Channel.EMAIL, Channel.PHONE, Channel.CHAT, Channel.EXPERT_SESSION, "other"]
 

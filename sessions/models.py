@@ -77,6 +77,9 @@ class SessionTemplate(models.Model):
         blank=True,
         related_name="session_templates",
     )
+    # Privacy for what the rotation imports from the helpdesk, as on the create form.
+    helpdesk_mask = models.BooleanField("Mask customer contact and card numbers", default=False)
+    helpdesk_hide_agent_name = models.BooleanField("Hide the agent's name", default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -231,6 +231,8 @@ def template_create(request):
                 baseline=data.get("baseline"),
                 timer_minutes=data.get("timer_minutes"),
                 helpdesk_connection=data.get("helpdesk_connection"),
+                helpdesk_mask=data.get("helpdesk_mask", False),
+                helpdesk_hide_agent_name=data.get("helpdesk_hide_agent_name", False),
             )
         except services.SessionError as error:
             form.add_error(None, str(error))

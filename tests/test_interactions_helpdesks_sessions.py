@@ -229,3 +229,44 @@ def test_template_without_a_connection_still_samples_the_library(world):
         template_id=template.pk, team=world.team, facilitator=world.facilitator
     )
     assert session.items.get().interaction.channel == "chat"
+
+
+def test_template_privacy_options_apply_to_what_its_rotation_imports(
+    client, fake, world, monkeypatch
+):
+    from interactions.helpdesks import services as helpdesk_services
+
+    saved = []
+    real_save = helpdesk_services.conversations_save
+
+    def recording_save(**kwargs):
+        saved.append({k: kwargs[k] for k in ("mask", "hide_agent_name")})
+        return real_save(**kwargs)
+
+    monkeypatch.setattr(helpdesk_services, "conversations_save", recording_save)
+    connection = connect(fake, world.team, world.facilitator)
+    client.force_login(world.facilitator)
+    client.post(
+        reverse("sessions:template_create"),
+        {
+            "name": "Private weekly",
+            "scorecard": world.version.scorecard.pk,
+            "reviewers": [world.reviewers[0].pk],
+            "channel_rotation": ["email"],
+            "sample_size": 1,
+            "helpdesk_connection": connection.pk,
+            "helpdesk_mask": "on",
+            "helpdesk_hide_agent_name": "on",
+        },
+    )
+    template = SessionTemplate.objects.get(name="Private weekly")
+    assert template.helpdesk_mask and template.helpdesk_hide_agent_name
+    serve_search(fake, [ticket(31)])
+    serve_ticket(fake, ticket_id=31)
+
+    session = services.session_create_from_template(
+        template_id=template.pk, team=world.team, facilitator=world.facilitator
+    )
+
+    assert saved == [{"mask": True, "hide_agent_name": True}]
+    assert session.items.get().interaction.hide_agent_name is True

@@ -30,6 +30,8 @@ def session_template_create(
     baseline=None,
     timer_minutes: int | None = None,
     helpdesk_connection=None,
+    helpdesk_mask: bool = False,
+    helpdesk_hide_agent_name: bool = False,
 ) -> SessionTemplate:
     name = (name or "").strip()
     if not name:
@@ -57,6 +59,8 @@ def session_template_create(
             baseline=baseline,
             timer_minutes=timer_minutes,
             helpdesk_connection=helpdesk_connection,
+            helpdesk_mask=helpdesk_mask,
+            helpdesk_hide_agent_name=helpdesk_hide_agent_name,
             created_by=creator,
         )
         template.reviewers.set(reviewers)
@@ -125,7 +129,12 @@ def _helpdesk_draw(template, *, team, channel, seed):
     except helpdesks.HelpdeskError as error:
         raise SessionError(f"{connection.name}: {error.message}") from None
     try:
-        return helpdesks.conversations_save(team=team, conversations=found).interactions
+        return helpdesks.conversations_save(
+            team=team,
+            conversations=found,
+            mask=template.helpdesk_mask,
+            hide_agent_name=template.helpdesk_hide_agent_name,
+        ).interactions
     except helpdesks.HelpdeskError as error:
         raise SessionError(f"{connection.name}: {error.message}") from None
 
