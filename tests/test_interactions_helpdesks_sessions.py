@@ -270,3 +270,13 @@ def test_template_privacy_options_apply_to_what_its_rotation_imports(
 
     assert saved == [{"mask": True, "hide_agent_name": True}]
     assert session.items.get().interaction.hide_agent_name is True
+
+
+def test_template_page_offers_the_privacy_options_when_a_helpdesk_is_connected(client, fake, world):
+    connect(fake, world.team, world.facilitator)
+    client.force_login(world.facilitator)
+
+    page = client.get(reverse("sessions:template_create")).content.decode()
+
+    assert 'name="helpdesk_mask"' in page
+    assert 'name="helpdesk_hide_agent_name"' in page
