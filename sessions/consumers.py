@@ -145,7 +145,9 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     # --- handlers: validate the shape, call one service --------------------------------
 
     async def handle_ping(self, content):
-        await database_sync_to_async(services.connection_touch)(channel_name=self.channel_name)
+        await database_sync_to_async(services.connection_touch)(
+            channel_name=self.channel_name, session_id=self.session_id
+        )
         await self.send_json({"type": "pong", "ref": content.get("ref")})
 
     async def handle_sync(self, content):

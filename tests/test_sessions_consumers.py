@@ -2,15 +2,24 @@
 
 import asyncio
 import json
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
+from django.utils import timezone
 
 from calibration.asgi import application
 from sessions import services
-from sessions.models import Consensus, Score, SessionStatus, Transition
+from sessions.models import (
+    CONNECTION_EXPIRY,
+    Connection,
+    Consensus,
+    Score,
+    SessionStatus,
+    Transition,
+)
 from teams.models import Role
 
 from .factories import MembershipFactory, SessionWorld, UserFactory
@@ -424,3 +433,24 @@ async def test_the_size_limit_counts_bytes_not_characters():
 
     assert "too large" in frame["message"]
     await communicator.disconnect()
+
+
+async def test_a_heartbeat_clears_a_killed_workers_connections_from_the_people_list():
+    world = await make_world()
+    await sync_to_async(services.connection_open)(
+        session_id=world.session.pk, user=world.reviewers[1], channel_name="dead.worker!1"
+    )
+    stale = timezone.now() - CONNECTION_EXPIRY - timedelta(seconds=1)
+    await sync_to_async(Connection.objects.filter(channel_name="dead.worker!1").update)(
+        last_seen_at=stale
+    )
+    communicator, connected, _ = await connect(world.reviewers[0], world.session)
+    assert connected
+    await drain(communicator)
+
+    await communicator.send_json_to({"type": "ping", "ref": "hb"})
+    await receive_until(communicator, lambda f: f.get("type") == "pong")
+
+    gone = not await sync_to_async(Connection.objects.filter(channel_name="dead.worker!1").exists)()
+    await communicator.disconnect()
+    assert gone
