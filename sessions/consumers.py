@@ -21,8 +21,6 @@ from .models import CalibrationSession, UnsubmittedPolicy
 logger = logging.getLogger(__name__)
 
 FACILITATOR = "facilitator"
-SCORER = "scorer"
-ANYONE = "anyone"
 
 
 class FrameError(Exception):

@@ -33,7 +33,18 @@ class ConnectionField(forms.ModelChoiceField):
 SAMPLE_SOURCES = [("library", "the library"), ("helpdesk", "the helpdesk")]
 
 
-class SessionCreateForm(forms.Form):
+class HelpdeskPrivacyFields(forms.Form):
+    """What happens to conversations brought in from a helpdesk, before they are stored."""
+
+    helpdesk_mask = forms.BooleanField(
+        required=False, label="Mask customer emails, phone numbers and card numbers"
+    )
+    helpdesk_hide_agent_name = forms.BooleanField(
+        required=False, label="Hide the agent's name from reviewers while scoring"
+    )
+
+
+class SessionCreateForm(HelpdeskPrivacyFields):
     title = forms.CharField(max_length=200, initial="Weekly calibration")
     scorecard = forms.ModelChoiceField(queryset=Scorecard.objects.none())
     interactions = InteractionChoiceField(
@@ -82,12 +93,6 @@ class SessionCreateForm(forms.Form):
         label="Ticket or conversation links (or ids)",
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
         help_text="One per line. Each whole thread is fetched and added to the library.",
-    )
-    helpdesk_mask = forms.BooleanField(
-        required=False, label="Mask customer emails, phone numbers and card numbers"
-    )
-    helpdesk_hide_agent_name = forms.BooleanField(
-        required=False, label="Hide the agent's name from reviewers while scoring"
     )
     paste_url = forms.URLField(
         required=False,
@@ -194,7 +199,7 @@ class JoinCodeForm(forms.Form):
     code = forms.CharField(max_length=12, label="Join code")
 
 
-class TemplateForm(forms.Form):
+class TemplateForm(HelpdeskPrivacyFields):
     name = forms.CharField(max_length=200, initial="Weekly calibration")
     scorecard = forms.ModelChoiceField(queryset=Scorecard.objects.none())
     reviewers = MemberChoiceField(
@@ -224,12 +229,6 @@ class TemplateForm(forms.Form):
             "A helpdesk: each new session fetches the rotation channel's solved conversations "
             "of the last seven days, imports them, then samples those."
         ),
-    )
-    helpdesk_mask = forms.BooleanField(
-        required=False, label="Mask customer emails, phone numbers and card numbers"
-    )
-    helpdesk_hide_agent_name = forms.BooleanField(
-        required=False, label="Hide the agent's name from reviewers while scoring"
     )
 
     ROTATION_ORDER = [Channel.EMAIL, Channel.PHONE, Channel.CHAT, Channel.EXPERT_SESSION, "other"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from datetime import datetime
 
 from .client import ApiClient, HelpdeskError
@@ -11,7 +12,7 @@ from .records import Conversation
 MAX_CANDIDATES = 500  # search results read before drawing a sample
 
 
-class HelpdeskClient:
+class HelpdeskClient(ABC):
     """One helpdesk, through one connection. Subclasses set `label` and `prefix` and
     implement the four calls; all raise HelpdeskError with messages fit for people."""
 
@@ -23,8 +24,9 @@ class HelpdeskClient:
         self.secret = secret
         self.api: ApiClient = self.make_api(sleep=sleep)
 
-    def make_api(self, *, sleep) -> ApiClient:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def make_api(self, *, sleep) -> ApiClient:
+        """The HTTP client for this helpdesk: base URL, authentication, headers."""
 
     def close(self) -> None:
         self.api.close()
@@ -35,18 +37,19 @@ class HelpdeskClient:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @abstractmethod
     def whoami(self) -> tuple[str, dict]:
         """("Sam Ortiz <sam@acme.com>, admin", account facts to keep) or HelpdeskError."""
-        raise NotImplementedError  # pragma: no cover
 
+    @abstractmethod
     def fetch(self, ticket_id: str) -> Conversation:
-        raise NotImplementedError  # pragma: no cover
+        """The whole thread of one ticket or conversation."""
 
+    @abstractmethod
     def search(
         self, *, since: datetime, channel: str | None, group: str = "", tag: str = ""
     ) -> list[str]:
         """Ids of solved conversations since `since` (at most MAX_CANDIDATES)."""
-        raise NotImplementedError  # pragma: no cover
 
     def external_id(self, ticket_id: str) -> str:
         return f"{self.prefix}:{ticket_id}"
