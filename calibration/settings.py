@@ -91,9 +91,33 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         # Under ASGI every request runs in a thread of its own: persistent connections leak.
+        # Zero is also what Django's connection pool requires.
         conn_max_age=0,
     )
 }
+if DATABASES["default"]["ENGINE"] in {
+    "django.db.backends.postgresql",
+    "django.contrib.gis.db.backends.postgis",
+}:
+    # Django's psycopg 3 pool, one per daphne worker: a request borrows a connection and gives
+    # it back at its end, so no request pays for a new PostgreSQL connection and a worker never
+    # holds more than max_size. Workers × max_size must stay below PostgreSQL's
+    # max_connections. A request that finds every connection busy waits up to `timeout`
+    # seconds, then fails. The health check hands out only connections that answer, so a
+    # PostgreSQL restart costs no request an error.
+    DB_POOL_MIN_SIZE = int(os.environ.get("CONCORD_DB_POOL_MIN_SIZE", 2))
+    DB_POOL_MAX_SIZE = int(os.environ.get("CONCORD_DB_POOL_MAX_SIZE", 10))
+    DB_POOL_TIMEOUT = float(os.environ.get("CONCORD_DB_POOL_TIMEOUT", 10))
+    if not 0 <= DB_POOL_MIN_SIZE <= DB_POOL_MAX_SIZE or DB_POOL_MAX_SIZE < 1:
+        raise ImproperlyConfigured(
+            "CONCORD_DB_POOL_MIN_SIZE must be between 0 and CONCORD_DB_POOL_MAX_SIZE (1 or more)."
+        )
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": DB_POOL_MIN_SIZE,
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": DB_POOL_TIMEOUT,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for the writer instead of failing at once when daphne threads write together.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -108,7 +132,33 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # Every idle consumer waits in a blocking Redis pop of up to 5 s
+                        # (RedisChannelLayer.brpop_timeout). redis-py 8 cuts any read after
+                        # socket_timeout, 5 s by default, which closed every idle websocket
+                        # with 1011 (django/channels_redis#422): the read timeout must outlast
+                        # the pop, with room for a busy Redis.
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": 5,
+                        # Dead peers and idle connections dropped by a firewall are noticed:
+                        # TCP keepalive, and a PING before reusing a connection idle for 30 s.
+                        "socket_keepalive": True,
+                        "health_check_interval": 30,
+                    }
+                ],
+                # Per consumer: the messages waiting for it. Only small "look again" events
+                # travel; a reconnect storm of a 20-person session queues about 40 per
+                # consumer, so 200 never drops one a live consumer would still read.
+                "capacity": 200,
+                # A message no consumer took within a minute is dropped: by then the client
+                # has reconnected and resynced from a full snapshot.
+                "expiry": 60,
+                # Group membership outlives the longest websocket (a tab open all day).
+                "group_expiry": 86400,
+            },
         }
     }
 else:
@@ -170,6 +220,9 @@ CONCORD_HELPDESK_TIMEOUT = float(os.environ.get("CONCORD_HELPDESK_TIMEOUT", 20))
 
 # Websocket frames are capped by the consumer (64 KiB).
 WEBSOCKET_MAX_MESSAGE_BYTES = 64 * 1024
+
+# Load balancers and monitors ask the workers directly over plain HTTP (calibration/health.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)

@@ -3,10 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from .health import healthz
 from .views import LogoutClearingStorageView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="sessions:list"), name="home"),
+    path("healthz", healthz, name="healthz"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
