@@ -128,6 +128,10 @@ def _reviewer_scores(cube, ref, magnitude, span, weight, r_ids, c_ids) -> dict:
         c_bias = np.round(np.where(mag, signed / n, np.nan), FIGURE_DIGITS)
         c_mad = np.round(np.where(mag, absolute / n, np.nan), FIGURE_DIGITS)
         c_match = np.round(match / n, FIGURE_DIGITS)
+        # Spread of the scaled deviations, for the reviewer-label rule (agreement.reviewers).
+        squares = (np.nansum(d * d, axis=0) / (span * span) * mag).sum(axis=0)
+        raw_bias = (signed / span * mag).sum(axis=0) / n_mag
+        bias_sd = _rl(np.sqrt(np.maximum(squares - n_mag * raw_bias**2, 0) / (n_mag - 1)))
     out = {}
     for r, rid in enumerate(r_ids):
         per = {}
@@ -144,6 +148,8 @@ def _reviewer_scores(cube, ref, magnitude, span, weight, r_ids, c_ids) -> dict:
             "mean_abs_deviation": mad[r],
             "exact_match_score": exact[r],
             "alignment_score": align[r],
+            "n_bias": int(n_mag[r]),
+            "bias_sd": bias_sd[r],
             "criteria": per,
         }
     return out

@@ -658,7 +658,10 @@ def test_summary_shows_agreement_by_criterion_and_reviewers_against_consensus_an
     assert "16.7%" in steady_row and "33.3%" in steady_row  # mean absolute deviation
     lenient_row = _row_for(reviewer_rows, "Rev2")
     assert lenient_row.count("+16.7%") == 2
-    assert lenient_row.count("lenient") == 2
+    # Six compared ratings are too few for a label (agreement.reviewers): the bias is shown
+    # with its count and shrunk value, and no "lenient" however large it looks.
+    assert "lenient" not in lenient_row
+    assert "6 compared" in lenient_row
 
 
 def test_joining_a_session_of_another_of_my_teams_switches_to_that_team(client):

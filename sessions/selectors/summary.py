@@ -3,6 +3,8 @@ function and the viewer policy like every other read."""
 
 from __future__ import annotations
 
+from agreement.reviewers import LABEL_RULE, bias_figure
+
 from ..models import ActionItem, CalibrationSession, Consensus, Participant, SessionInteraction
 from .lists import session_criteria, session_items, session_transitions
 from .snapshot import iso_time
@@ -160,6 +162,15 @@ def _critical_agreement(report: dict | None, criteria: list) -> dict | None:
     }
 
 
+def _with_rule(figures: dict | None) -> dict | None:
+    """A reviewer's figures against one reference, with the one label rule's reading of the
+    bias (agreement.reviewers): a label only with enough compared ratings behind it."""
+    if not figures:
+        return figures
+    rule = bias_figure(figures.get("bias"), figures.get("n_bias"), figures.get("bias_sd"))
+    return {**figures, "rule": rule.as_dict()}
+
+
 def session_summary(*, session: CalibrationSession, user) -> dict:
     """What the summary page shows: outcome per criterion, notes, actions, reviewers' figures."""
     participants = list(
@@ -204,6 +215,7 @@ def session_summary(*, session: CalibrationSession, user) -> dict:
                     "label": policy.rating_label(participant),
                     "is_baseline": participant.user_id == session.baseline_id,
                     **figures,
+                    **{ref: _with_rule(figures.get(ref)) for ref in ("consensus", "baseline")},
                 }
             )
     return {
@@ -225,6 +237,7 @@ def session_summary(*, session: CalibrationSession, user) -> dict:
         ),
         "report": report,
         "reviewers": reviewers,
+        "reviewer_rule": LABEL_RULE,
         "revisions": _revisions(session=session, user=user, criteria=criteria),
         "criteria_agreement": _criteria_agreement(report, criteria),
         "critical_agreement": _critical_agreement(report, criteria),
