@@ -1,0 +1,238 @@
+// The live-session client shared by the room and present mode: requests and their answers over
+// one LiveSocket, and the outbox of the viewer's own unacknowledged rating changes, re-sent in
+// order after every (re)connect.
+//
+// Events (CustomEvent, data in `detail`):
+//   state      {state, text, message}   connection state changed
+//   snapshot   {snapshot}               full state for this viewer
+//   outbox     {}                       the outbox changed (something saved, queued or failed)
+//   scoreerror {item, criterion, message}  the server refused a score change
+//   nudge      {message}
+//   servererror {message}               an error frame without a known request
+
+import { Outbox } from "./outbox.js";
+import { LiveSocket, newRef } from "./socket.js";
+
+const REQUEST_TIMEOUT_MS = 15000;
+
+/** window.localStorage, or null where the browser refuses it (some private modes throw). */
+function browserStorage() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+export class LiveSession extends EventTarget {
+  /** The session a page's root element describes (data-session-id, -user-key, -login-path). */
+  static forPage(rootElement) {
+    return new LiveSession({
+      sessionId: Number(rootElement.dataset.sessionId),
+      userKey: rootElement.dataset.userKey,
+      probeUrl: window.location.pathname,
+      loginPath: rootElement.dataset.loginPath,
+    });
+  }
+
+  /**
+   * @param {object} options
+   * @param {number} options.sessionId
+   * @param {string|number} options.userKey  who is typing (part of the localStorage key)
+   * @param {string} [options.url]           websocket URL (default: same host, /ws/sessions/<id>/)
+   * @param {string} [options.probeUrl]      a page of this session (see LiveSocket)
+   * @param {string} [options.loginPath]     where a logged-out request is redirected
+   */
+  constructor({ sessionId, userKey, url, probeUrl, loginPath = "/accounts/login/" }) {
+    super();
+    this.sessionId = sessionId;
+    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+    this.socket = new LiveSocket({
+      url: url || `${scheme}://${window.location.host}/ws/sessions/${sessionId}/`,
+      probeUrl: probeUrl || null,
+      loginPath,
+    });
+    this.outbox = new Outbox({ storage: browserStorage(), storageKey: `concord.outbox.s${sessionId}.u${userKey}` });
+    this.pending = new Map(); // ref -> {resolve, reject, timer}
+    this.clockOffset = 0; // server time minus local time, in ms
+
+    this.socket.addEventListener("state", (event) => this.#emit("state", event.detail));
+    this.socket.addEventListener("open", () => this.#flushOutbox());
+    this.socket.addEventListener("close", () => this.#failPending("The connection was lost before the server answered. Try again."));
+    this.socket.addEventListener("frame", (event) => this.#onFrame(event.detail.frame));
+  }
+
+  // --- public API -----------------------------------------------------------------------
+
+  /** connecting / online / reconnecting / offline */
+  get state() {
+    return this.socket.state;
+  }
+
+  /** Why the connection is over for good ("" while it may come back). */
+  get fatalMessage() {
+    return this.socket.fatalMessage;
+  }
+
+  connect() {
+    this.socket.connect();
+    return this;
+  }
+
+  /** Sends a request and resolves with its ack (rejects with the server's error message). */
+  request(type, payload = {}) {
+    if (!this.socket.online) {
+      return Promise.reject(new Error("Not connected right now: try again in a moment."));
+    }
+    const ref = newRef();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(ref);
+        reject(new Error("No answer from the server: check the connection and try again."));
+      }, REQUEST_TIMEOUT_MS);
+      this.pending.set(ref, { resolve, reject, timer });
+      this.socket.expectAnswer();
+      this.socket.send({ type, ref, ...payload });
+    });
+  }
+
+  /** Asks for a fresh snapshot. */
+  sync() {
+    if (this.state === "online") this.socket.send({ type: "sync", ref: newRef() });
+  }
+
+  /**
+   * Records a change of the viewer's own rating. It is kept (and survives a reload) until the
+   * server acknowledges it. A comment without a rating yet is held locally: the server only
+   * stores rated criteria, so it is sent with the rating once one is chosen.
+   */
+  saveScore(item, criterion, change) {
+    const key = this.outbox.save(item, criterion, change);
+    this.#emit("outbox");
+    if (this.state === "online") this.#sendScore(key);
+  }
+
+  /** Forgets comments held for want of a rating on an interaction that can no longer be scored. */
+  dropHeld(item) {
+    if (this.outbox.dropHeld(item)) this.#emit("outbox");
+  }
+
+  /** The pending change for one criterion, or undefined. */
+  pendingScore(item, criterion) {
+    return this.outbox.pending(item, criterion);
+  }
+
+  /** What to show for one of the viewer's own ratings (see Outbox.merged). */
+  mergedScore(item, criterion, saved) {
+    return this.outbox.merged(item, criterion, saved);
+  }
+
+  /** The server's refusal of the last change for one criterion, or "". */
+  scoreError(item, criterion) {
+    return this.outbox.error(item, criterion);
+  }
+
+  /** Number of changes not yet acknowledged. */
+  get unsaved() {
+    return this.outbox.size;
+  }
+
+  /** Takes the server's clock from a snapshot's `session.server_time`. */
+  setServerTime(iso) {
+    const serverTime = Date.parse(iso);
+    if (!Number.isNaN(serverTime)) this.clockOffset = serverTime - Date.now();
+  }
+
+  /** The server's clock now, estimated from the last snapshot. */
+  serverNow() {
+    return Date.now() + this.clockOffset;
+  }
+
+  // --- frames ---------------------------------------------------------------------------
+
+  #onFrame(frame) {
+    switch (frame.type) {
+      case "snapshot":
+        this.setServerTime(frame.session?.server_time);
+        this.#emit("snapshot", { snapshot: frame });
+        break;
+      case "ack":
+        this.#onAck(frame);
+        break;
+      case "error":
+        this.#onError(frame);
+        break;
+      case "nudge":
+        this.#emit("nudge", { message: frame.message });
+        break;
+      default:
+        break; // pong and anything new: nothing to do
+    }
+  }
+
+  #onAck(frame) {
+    const result = this.outbox.acknowledge(frame.ref, { applied: frame.applied !== false });
+    if (result) {
+      // A newer change (another tab?) was already saved: fetch the truth.
+      if (result.resync) this.sync();
+      if (result.changed) this.#emit("outbox");
+      return;
+    }
+    const waiting = this.#takePending(frame.ref);
+    if (waiting) waiting.resolve(frame);
+  }
+
+  #onError(frame) {
+    const result = this.outbox.refuse(frame.ref, frame.message);
+    if (result) {
+      if (result.changed) {
+        this.#emit("scoreerror", { item: result.item, criterion: result.criterion, message: frame.message });
+        this.#emit("outbox");
+      }
+      return;
+    }
+    const waiting = this.#takePending(frame.ref);
+    if (waiting) {
+      waiting.reject(new Error(frame.message || "The server refused this."));
+      return;
+    }
+    this.#emit("servererror", { message: frame.message || "Something went wrong." });
+  }
+
+  #takePending(ref) {
+    const waiting = this.pending.get(ref);
+    if (!waiting) return null;
+    clearTimeout(waiting.timer);
+    this.pending.delete(ref);
+    return waiting;
+  }
+
+  #failPending(message) {
+    for (const [ref, waiting] of this.pending) {
+      clearTimeout(waiting.timer);
+      waiting.reject(new Error(message));
+      this.pending.delete(ref);
+    }
+    this.outbox.forgetSends();
+  }
+
+  // --- the outbox -----------------------------------------------------------------------
+
+  #sendScore(key) {
+    const frame = this.outbox.frameFor(key, newRef());
+    if (!frame) return;
+    this.socket.expectAnswer();
+    this.socket.send(frame);
+  }
+
+  #flushOutbox() {
+    for (const frame of this.outbox.framesToSend(newRef)) {
+      this.socket.expectAnswer();
+      this.socket.send(frame);
+    }
+  }
+
+  #emit(name, detail = {}) {
+    this.dispatchEvent(new CustomEvent(name, { detail }));
+  }
+}

@@ -1,0 +1,218 @@
+// Present mode's stage: one criterion at a time, large enough for a shared screen. For one
+// interaction a slide shows the answers, every rating with its comment and the consensus (the
+// facilitator edits it here); for the whole session, the criterion in each revealed interaction.
+// A slide is built once per criterion shown and filled in place, so typing survives snapshots.
+
+import { ConsensusBlock } from "../live/consensus.js";
+import { fill, h } from "../live/dom.js";
+import { alphaText, alphaDefined, blockVerdict, criterionAlphaTitle, largeAlphaParts, rowLevel, rowLevelPill } from "../live/figures.js";
+import { distributionChart, reviewerList } from "../live/ratings.js";
+import {
+  criterionAlpha,
+  excludedLine,
+  interactionAlpha,
+  itemById,
+  perInteractionItems,
+  rankFlags,
+  raterCount,
+  ratingsCount,
+  revealedCountText,
+  revealedItems,
+  sessionFlipText,
+} from "../live/revealed.js";
+
+/**
+ * @param {object} options
+ * @param {LiveSession} options.live
+ * @param {HTMLElement} options.stage
+ * @param {() => object} options.snap          the latest snapshot
+ * @param {(id) => string} options.itemName    "Interaction 2"
+ * @param {(itemId, criterionId) => void} options.open  shows one interaction at one criterion
+ */
+export function createStage({ live, stage, snap, itemName, open }) {
+  const blocks = new Map(); // "item:criterion" -> ConsensusBlock (keeps what is being typed)
+  let shownKey = null; // which slide the stage holds
+  let slots = null;
+
+  /** Draws `row` (a ranking row of `scope`: an item id or "all"), or the waiting card. */
+  function show(scope, row) {
+    if (!row) {
+      renderWaiting(scope);
+      return;
+    }
+    const criterion = snap().criteria.find((c) => c.id === Number(row.criterion));
+    const key = `${scope}:${criterion.id}`;
+    if (key !== shownKey) {
+      shownKey = key;
+      slots = buildSlide();
+    }
+    if (scope === "all") fillSession(row, criterion);
+    else fillItem(scope, row, criterion);
+  }
+
+  function renderWaiting(scope) {
+    shownKey = null;
+    const item = scope === "all" ? null : itemById(snap(), scope);
+    const anyRevealed = snap().items.some((i) => i.revealed);
+    fill(
+      stage,
+      h(
+        "div",
+        { class: "present-card present-waiting" },
+        h("p", { class: "present-kicker", text: scope === "all" ? "All interactions" : itemName(scope) }),
+        h("h2", { class: "present-criterion", text: scope === "all" ? "Nothing revealed yet" : "Not revealed yet" }),
+        item
+          ? h("p", { class: "present-big-number" }, h("strong", { text: String(item.submitted) }), ` of ${item.total} submitted`)
+          : null,
+        h(
+          "p",
+          { class: "muted" },
+          anyRevealed && scope !== "all"
+            ? "Choose a revealed interaction above, or reveal this one from the room."
+            : "Ratings appear here as soon as the facilitator reveals them.",
+        ),
+      ),
+    );
+  }
+
+  function buildSlide() {
+    const slide = {
+      kicker: h("p", { class: "present-kicker" }),
+      title: h("h2", { class: "present-criterion" }),
+      flags: h("div", { class: "rank-flags present-flags" }),
+      desc: h("p", { class: "present-desc" }),
+      alpha: h("div", { class: "present-alpha", "data-testid": "criterion-alpha", hidden: true }),
+      left: h("div", { class: "present-dist" }),
+      right: h("div", { class: "present-people" }),
+      consensus: h("div", { class: "present-consensus" }),
+    };
+    slide.card = h(
+      "article",
+      { class: "present-card", "data-testid": "present-slide" },
+      h("div", { class: "present-head" }, h("div", { class: "present-head-main" }, slide.kicker, slide.title, slide.flags, slide.desc), slide.alpha),
+      h("div", { class: "present-grid" }, slide.left, slide.right),
+      slide.consensus,
+    );
+    fill(stage, slide.card);
+    return slide;
+  }
+
+  function fillHead(row, criterion, kicker, flagNodes) {
+    slots.card.dataset.level = rowLevel(row);
+    slots.card.dataset.criterionId = criterion.id;
+    slots.card.classList.toggle("has-flip", row.critical_flip);
+    slots.kicker.textContent = kicker;
+    slots.title.textContent = criterion.name;
+    fill(slots.flags, ...flagNodes);
+    slots.desc.textContent = criterion.description || "";
+    slots.desc.hidden = !criterion.description;
+  }
+
+  /**
+   * The criterion's alpha across the revealed interactions, large; under it, smaller, the
+   * alpha of the interaction being discussed (all its criteria).
+   */
+  function fillAlpha(scope, criterion) {
+    const block = criterionAlpha(snap(), criterion.id);
+    const itemLine = scope === "all" ? null : interactionAlphaLine(scope);
+    const box = slots.alpha;
+    box.hidden = !block && !itemLine;
+    if (box.hidden) return;
+    const verdict = block ? blockVerdict(block) : "undefined";
+    const revealed = revealedItems(snap()).length;
+    box.className = `present-alpha alpha-${verdict}`;
+    box.dataset.verdict = verdict;
+    box.title = block ? criterionAlphaTitle(block, revealed) : "";
+    const heading = `Agreement on this criterion across ${revealedCountText(revealed)}`;
+    fill(box, ...(block ? largeAlphaParts(block, heading) : []), itemLine);
+  }
+
+  /** "Interaction 2, all criteria: α = 0.41 (95% CI …) · Tentative", or why there is none. */
+  function interactionAlphaLine(scope) {
+    const revealed = snap().revealed[String(scope)];
+    if (!revealed) return null;
+    const block = interactionAlpha(snap(), scope);
+    let text;
+    let verdict = "undefined";
+    if (raterCount(revealed) === 0) {
+      text = "No ratings to compare";
+    } else if (!block) {
+      return null;
+    } else {
+      text = alphaText(block);
+      if (alphaDefined(block)) verdict = blockVerdict(block);
+    }
+    return h(
+      "span",
+      {
+        class: `present-alpha-item alpha-${verdict}`,
+        "data-testid": "interaction-alpha",
+        dataset: { verdict },
+        title: block
+          ? `Krippendorff's alpha for ${itemName(scope)}: its criteria are the units, the reviewers the raters (${block.level} level).`
+          : null,
+      },
+      h("span", { class: "present-alpha-item-label", text: `${itemName(scope)}, all criteria: ` }),
+      text,
+    );
+  }
+
+  function fillItem(scope, row, criterion) {
+    const { revealed: all, me, session } = snap();
+    const revealed = all[String(scope)];
+    const entries = revealed.ratings[String(criterion.id)] || [];
+    fillHead(row, criterion, `${itemName(scope)} · ranked by disagreement`, [
+      ...rankFlags(row, criterion),
+      h("span", { class: "muted", text: row.n ? `${ratingsCount(row.n)} · ${criterion.scale}` : criterion.scale }),
+    ]);
+    fillAlpha(scope, criterion);
+    fill(slots.left, h("h3", { class: "present-sub", text: "Answers" }), distributionChart(criterion, row.distribution || {}, { large: true }));
+    const excluded = excludedLine(itemById(snap(), scope)?.excluded);
+    fill(
+      slots.right,
+      h("h3", { class: "present-sub", text: "Ratings and comments" }),
+      reviewerList(criterion, entries),
+      excluded ? h("p", { class: "excluded", text: excluded }) : null,
+    );
+    const key = `${scope}:${criterion.id}`;
+    let block = blocks.get(key);
+    if (!block) {
+      block = new ConsensusBlock({ live, itemId: scope, criterion, large: true });
+      blocks.set(key, block);
+    }
+    block.update(revealed.consensus[String(criterion.id)], {
+      editable: me.is_facilitator && session.status !== "closed",
+    });
+    if (slots.consensus.firstChild !== block.el) {
+      slots.consensus.replaceChildren(h("h3", { class: "present-sub", text: "Consensus" }), block.el);
+    }
+  }
+
+  function fillSession(row, criterion) {
+    const revealed = revealedItems(snap());
+    fillHead(row, criterion, `All interactions · mean disagreement over ${revealed.length} revealed`, [
+      ...rankFlags(row, criterion, { flipText: sessionFlipText(row, revealed.length) }),
+      h("span", { class: "muted", text: criterion.scale }),
+    ]);
+    fillAlpha("all", criterion);
+    const perItem = h(
+      "ul",
+      { class: "present-items" },
+      perInteractionItems(snap(), criterion, ({ item, row: itemRow, agreed }) => {
+        const go = h("button", { type: "button", class: "per-item-link", text: itemName(item.id) });
+        go.addEventListener("click", () => open(item.id, criterion.id));
+        return [
+          h("div", { class: "present-item-head" }, go, rowLevelPill(itemRow)),
+          distributionChart(criterion, itemRow.distribution || {}),
+          h("p", { class: "present-item-consensus", text: agreed }),
+        ];
+      }),
+    );
+    fill(slots.left, h("h3", { class: "present-sub", text: "Per interaction" }), perItem);
+    slots.left.classList.add("present-span");
+    fill(slots.right);
+    slots.consensus.replaceChildren();
+  }
+
+  return { show };
+}

@@ -1,0 +1,153 @@
+// One revealed interaction in the room: its criteria ranked by disagreement, each with the
+// distribution of answers, every reviewer's rating, the consensus and (for a reviewer) the form
+// to revise their own rating. Rows are built once and then filled in place, so what the
+// facilitator types in a consensus and an open revision form survive every snapshot.
+
+import { ConsensusBlock } from "../live/consensus.js";
+import { h } from "../live/dom.js";
+import { alphaHelp, criterionAlphaBadge, fillAlphaLine, rowLevel } from "../live/figures.js";
+import { distributionChart, reviewerList } from "../live/ratings.js";
+import { excludedLine, raterCount, rankFlags, ratingsCount, revealSummary } from "../live/revealed.js";
+import { createRevise } from "./revise.js";
+
+/** "How is this ranked?": the disagreement rule, as the server words it. */
+export function ruleDisclosure(rule) {
+  return h("details", { class: "rule" }, h("summary", {}, "How is this ranked?"), h("p", { text: rule }));
+}
+
+/**
+ * @param {RoomState} state
+ * @param {HTMLElement} container  the work column
+ */
+export function createReveal(state, container) {
+  const { live } = state;
+  let current = null; // {itemId, agreement, agreementBar, rows, ranking, excluded, summary}
+
+  function build(item) {
+    const ranking = h("ol", { class: "ranking", "data-testid": "ranking", dataset: { itemId: item.id } });
+    const excluded = h("p", { class: "excluded", "data-testid": "excluded", hidden: true });
+    const summary = h("p", { class: "muted reveal-sub" });
+    const agreement = h("p", { class: "alpha-line", "data-testid": "agreement" });
+    const agreementBar = h("div", { class: "alpha-bar", hidden: true }, agreement, alphaHelp(state.snap.figures_help));
+    container.replaceChildren(
+      h(
+        "div",
+        { class: "reveal" },
+        h(
+          "div",
+          { class: "work-head" },
+          h("h2", { text: `How the group rated ${state.itemName(item.id)}` }),
+          ruleDisclosure(state.snap.rule),
+        ),
+        summary,
+        excluded,
+        agreementBar,
+        ranking,
+      ),
+    );
+    current = { itemId: item.id, agreement, agreementBar, rows: new Map(), ranking, excluded, summary };
+  }
+
+  function update() {
+    if (!current) return;
+    const { snap } = state;
+    const item = state.itemById(current.itemId);
+    const revealed = snap.revealed[String(item.id)];
+    if (!revealed) return;
+    const raters = raterCount(revealed);
+    current.summary.dataset.empty = String(raters === 0);
+    current.summary.textContent = revealSummary(raters, item.policy);
+    const excluded = excludedLine(item.excluded);
+    current.excluded.hidden = !excluded;
+    current.excluded.textContent = excluded;
+    const alpha = raters === 0 ? null : state.itemAlpha(item.id);
+    current.agreementBar.hidden = !alpha;
+    if (alpha) {
+      const units = alpha.n_units === 1 ? "criterion is" : `${alpha.n_units} criteria are`;
+      fillAlphaLine(current.agreement, alpha, {
+        title: `Krippendorff's alpha for ${state.itemName(item.id)}: its ${units} the units, the reviewers the raters (${alpha.level} level).`,
+      });
+    }
+    const order = [];
+    revealed.ranking.forEach((row, index) => {
+      const criterion = state.criterionById(row.criterion);
+      if (!criterion) return;
+      let rowRef = current.rows.get(criterion.id);
+      if (!rowRef) {
+        rowRef = buildRow(item.id, criterion);
+        current.rows.set(criterion.id, rowRef);
+      }
+      fillRow(rowRef, row, index, revealed);
+      order.push(rowRef.li);
+    });
+    // Move rows only if the order changed: moving a node would take the focus out of it.
+    const shown = [...current.ranking.children];
+    if (shown.length !== order.length || shown.some((li, i) => li !== order[i])) {
+      current.ranking.replaceChildren(...order);
+    }
+  }
+
+  function buildRow(itemId, criterion) {
+    const head = h("div", { class: "rank-head" });
+    const dist = h("div", { class: "rank-dist" });
+    const people = h("div", { class: "rank-people" });
+    const consensus = new ConsensusBlock({ live, itemId, criterion });
+    const li = h(
+      "li",
+      { class: "rank-row", "data-testid": "ranking-row", dataset: { criterionId: criterion.id } },
+      head,
+      h("div", { class: "rank-body" }, dist, people),
+      consensus.el,
+    );
+    return { li, head, dist, people, consensus, criterion, itemId, revise: null };
+  }
+
+  function fillRow(rowRef, row, index, revealed) {
+    const { criterion } = rowRef;
+    const entries = revealed.ratings[String(criterion.id)] || [];
+    rowRef.li.dataset.level = rowLevel(row);
+    rowRef.li.classList.toggle("has-flip", row.critical_flip);
+    rowRef.head.replaceChildren(
+      h("span", { class: "rank-pos", "aria-hidden": "true", text: String(index + 1) }),
+      h(
+        "div",
+        { class: "rank-title" },
+        h("h3", { text: criterion.name }),
+        h(
+          "div",
+          { class: "rank-flags" },
+          rankFlags(row, criterion),
+          row.n ? h("span", { class: "muted rank-n", text: ratingsCount(row.n) }) : null,
+          criterionAlphaBadge(state.criterionAlpha(criterion.id), { revealedCount: state.revealedCount() }),
+        ),
+      ),
+    );
+    rowRef.dist.replaceChildren(distributionChart(criterion, row.distribution || {}));
+    rowRef.people.replaceChildren(reviewerList(criterion, entries));
+    rowRef.consensus.update(revealed.consensus[String(criterion.id)], {
+      editable: state.snap.me.is_facilitator && !state.isClosed(),
+    });
+    updateRevise(rowRef, entries.find((entry) => entry.is_me));
+  }
+
+  function updateRevise(rowRef, mine) {
+    const allowed = state.snap.me.can_score && !state.isClosed() && mine;
+    if (!allowed) {
+      if (rowRef.revise) rowRef.revise.hide();
+      return;
+    }
+    if (!rowRef.revise) {
+      rowRef.revise = createRevise({ live, itemId: rowRef.itemId, criterion: rowRef.criterion });
+      rowRef.li.append(rowRef.revise.root);
+    }
+    rowRef.revise.show(mine);
+  }
+
+  return {
+    build,
+    update,
+    detach() {
+      current = null;
+    },
+  };
+}
