@@ -413,6 +413,73 @@ def test_present_mode_steps_through_criteria_with_the_keyboard(new_page, login):
     expect(slide).to_have_attribute("data-criterion-id", str(world.binary.pk))
 
 
+# --- agreement figures ----------------------------------------------------------------------
+
+
+def test_figures_are_the_servers_strings_in_the_room_and_present_mode(new_page, login):
+    """The pages write alpha, its interval and the disagreement exactly as the server formats
+    them (agreement.display): the browser holds no threshold or rounding rule of its own."""
+    from sessions.selectors import session_snapshot
+
+    world = SessionWorld(reviewers=3, interactions=2)
+    values = [(1, 5, 2), (1, 3, 1), (0, 1, 0)]
+
+    def score_and_reveal():
+        world.start()
+        for user, item_values in zip(world.reviewers, values, strict=True):
+            for item in world.items:
+                world.score_all(user, item, item_values, comment=f"{user.username} says so")
+                world.submit(user, item)
+        services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+        world.session.refresh_from_db()
+        return session_snapshot(session=world.session, user=world.facilitator)
+
+    snap = off_the_event_loop(score_and_reveal)
+    first = world.items[0]
+    item_alpha = snap["agreement"]["interactions"][str(first.pk)]
+    assert item_alpha["alpha_text"]  # three reviewers on three criteria: a figure to show
+    row = snap["revealed"][str(first.pk)]["ranking"][0]
+    criterion_alpha = snap["agreement"]["criteria"][str(row["criterion"])]
+
+    page = new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    login(page, world.facilitator.username)
+    page.goto(room_url(world))
+    expect(page.get_by_test_id("conn-state")).to_have_text("Live")
+    open_tab(page, first)
+    agreement = page.get_by_test_id("agreement")
+    expect(agreement).to_contain_text(f"α = {item_alpha['alpha_text']}")
+    expect(agreement).to_have_attribute("data-verdict", item_alpha["verdict"])
+    if item_alpha["ci_text"]:
+        expect(agreement).to_contain_text(f"(95% CI {item_alpha['ci_text']})")
+    expect(agreement).to_contain_text(item_alpha["reading"])
+    expect(page.locator(".alpha-help").first).to_contain_text(snap["figures_help"]["thresholds"])
+    top = page.get_by_test_id("ranking-row").first
+    expect(top).to_have_attribute("data-criterion-id", str(row["criterion"]))
+    if row["disagreement_text"] and row["n"] >= 2:
+        expect(top.get_by_test_id("disagreement")).to_contain_text(f"· {row['disagreement_text']}")
+    expect(top.get_by_test_id("criterion-alpha")).to_contain_text(criterion_alpha["reading"])
+
+    page.get_by_test_id("all-tab").click()
+    session_agreement = page.get_by_test_id("session-agreement")
+    for block in snap["agreement"]["session"].values():
+        expected = f"α = {block['alpha_text']}" if block["alpha_text"] else block["reading"]
+        expect(session_agreement).to_contain_text(expected)
+    expect(page.get_by_test_id("session-ranking-row")).to_have_count(3)
+
+    page.goto(f"/sessions/{world.session.pk}/present/#item-{first.pk}:1")
+    box = page.get_by_test_id("present-slide").get_by_test_id("criterion-alpha")
+    expect(box).to_have_attribute("data-verdict", criterion_alpha["verdict"])
+    expect(box).to_contain_text(criterion_alpha["reading"])
+    expect(box.get_by_test_id("interaction-alpha")).to_contain_text(
+        f"α = {item_alpha['alpha_text']}"
+    )
+    page.get_by_test_id("present-scope").select_option("all")
+    expect(page.get_by_test_id("present-slide")).to_contain_text("Per interaction")
+    assert errors == []
+
+
 # --- not a participant -----------------------------------------------------------------------
 
 
