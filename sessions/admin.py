@@ -1,4 +1,14 @@
+"""Admin for support staff. Blindness holds here too, for a superuser as for anyone: ratings
+are listed only through the one visibility function (an unrevealed rating or a draft
+excluded at the reveal is not in the admin at all), people behind ratings are named through
+the one viewer policy (aliases in an anonymous session), and no rating can be edited or
+deleted here (blind ones are the reviewers' own; revealed ones are frozen, later changes are
+revisions). Changes made here are recorded with their old and new values (teams.audit)."""
+
 from django.contrib import admin
+from django.db.models import Q
+
+from teams.audit import AuditedAdmin
 
 from .models import (
     ActionItem,
@@ -12,9 +22,63 @@ from .models import (
     Submission,
     Transition,
 )
+from .selectors.visibility import ViewerPolicy, score_visibility
 
-HIDDEN = "hidden until the reveal"
+# Filtering by value or comment from the URL would reveal ratings by elimination.
 BLIND_FIELDS = {"value", "is_na", "comment", "client_ts"}
+# Which alias is whom is the secret of an anonymous reveal: never shown next to a name.
+ALIAS_FIELDS = frozenset({"alias"})
+
+
+def rater_label(participant: Participant) -> str:
+    """Who gave a rating, as a reader outside the session sees it: the alias in an anonymous
+    session, the name otherwise."""
+    return ViewerPolicy(anonymous=participant.session.anonymous, viewer_id=None).export_label(
+        participant
+    )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if lookup.split("__")[0] in BLIND_FIELDS:
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
+class RatingAdmin(ReadOnlyAdmin):
+    """Read-only pages of ratings, titled through the viewer policy: a rating's own text
+    names the reviewer, even in an anonymous session."""
+
+    change_form_template = "admin/rating_change_form.html"
+    object_history_template = "admin/rating_object_history.html"
+
+    def object_label(self, obj) -> str:
+        raise NotImplementedError
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None:
+            context.update(subtitle=self.object_label(obj), object_label=self.object_label(obj))
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            label = self.object_label(obj)
+            extra_context = {
+                **(extra_context or {}),
+                "title": f"Change history: {label}",
+                "object_label": label,
+            }
+        return super().history_view(request, object_id, extra_context)
 
 
 class SessionInteractionInline(admin.TabularInline):
@@ -28,6 +92,12 @@ class ParticipantInline(admin.TabularInline):
     model = Participant
     extra = 0
     raw_id_fields = ["user"]
+    fields = ["user", "role", "joined_at"]
+    readonly_fields = ["joined_at"]
+    audit_hidden_fields = ALIAS_FIELDS
+
+    def has_add_permission(self, request, obj=None):
+        return False  # the join link and the create form give a reviewer their alias
 
 
 class TransitionInline(admin.TabularInline):
@@ -41,7 +111,7 @@ class TransitionInline(admin.TabularInline):
 
 
 @admin.register(CalibrationSession)
-class CalibrationSessionAdmin(admin.ModelAdmin):
+class CalibrationSessionAdmin(AuditedAdmin):
     list_display = ["title", "team", "status", "source", "scorecard_version", "created_at"]
     list_filter = ["status", "source", "team", "anonymous"]
     search_fields = ["title", "join_code"]
@@ -53,61 +123,99 @@ class CalibrationSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Score)
-class ScoreAdmin(admin.ModelAdmin):
-    """Even staff see a blind rating only after its interaction is revealed."""
-
-    list_display = ["participant", "item", "criterion", "shown_value", "included", "updated_at"]
-    list_filter = ["included", "item__session__status"]
-    search_fields = ["participant__user__username", "item__session__title", "criterion__name"]
-    list_select_related = ["participant__user", "item__session", "item__interaction", "criterion"]
-    fields = ["participant", "item", "criterion", "shown_value", "shown_comment", "included"]
+class ScoreAdmin(RatingAdmin):
+    list_display = ["rater", "session", "interaction", "criterion", "shown_value", "comment"]
+    list_filter = ["item__session__status"]
+    search_fields = ["item__session__title", "criterion__name"]
+    list_select_related = [
+        "participant__user",
+        "participant__session",
+        "item__session",
+        "item__interaction",
+        "criterion",
+    ]
+    fields = ["rater", "session", "interaction", "criterion", "shown_value", "comment"]
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(score_visibility(request.user))
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def get_search_results(self, request, queryset, search_term):
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term:
+            # A name finds ratings only where names are shown: never in an anonymous session.
+            named = queryset.filter(item__session__anonymous=False).filter(
+                Q(participant__user__username__icontains=search_term)
+                | Q(participant__user__first_name__icontains=search_term)
+                | Q(participant__user__last_name__icontains=search_term)
+            )
+            results = results | named
+        return results, duplicates
 
-    def lookup_allowed(self, lookup, value, request=None):
-        # Filtering by value or comment from the URL would reveal blind ratings by elimination.
-        if lookup.split("__")[0] in BLIND_FIELDS:
-            return False
-        return super().lookup_allowed(lookup, value, request)
+    def object_label(self, score):
+        return f"{rater_label(score.participant)} · {score.criterion}"
+
+    @admin.display(description="rater")
+    def rater(self, score):
+        return rater_label(score.participant)
+
+    @admin.display(description="session")
+    def session(self, score):
+        return score.item.session
+
+    @admin.display(description="interaction")
+    def interaction(self, score):
+        return score.item.interaction
 
     @admin.display(description="value")
-    def shown_value(self, obj):
-        if not obj.item.is_revealed:
-            return HIDDEN
-        return obj.criterion.scale.label_for(None if obj.is_na else obj.value)
-
-    @admin.display(description="comment")
-    def shown_comment(self, obj):
-        return obj.comment if obj.item.is_revealed else HIDDEN
+    def shown_value(self, score):
+        return score.criterion.scale.label_for(None if score.is_na else score.value)
 
 
 @admin.register(Revision)
-class RevisionAdmin(admin.ModelAdmin):
-    list_display = ["score", "value", "is_na", "revised_by", "revised_at"]
-    raw_id_fields = ["score", "revised_by"]
+class RevisionAdmin(RatingAdmin):
+    list_display = ["rater", "criterion", "shown_value", "comment", "revised_at"]
+    list_select_related = ["score__participant__session", "score__participant__user"]
+    fields = ["rater", "criterion", "shown_value", "comment", "revised_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        visible = Score.objects.filter(score_visibility(request.user))
+        return super().get_queryset(request).filter(score__in=visible)
+
+    def object_label(self, revision):
+        return f"Revision by {rater_label(revision.score.participant)} · {revision.score.criterion}"
+
+    @admin.display(description="rater")
+    def rater(self, revision):
+        return rater_label(revision.score.participant)
+
+    @admin.display(description="criterion")
+    def criterion(self, revision):
+        return revision.score.criterion
+
+    @admin.display(description="value")
+    def shown_value(self, revision):
+        scale = revision.score.criterion.scale
+        return scale.label_for(None if revision.is_na else revision.value)
 
 
 @admin.register(Consensus)
-class ConsensusAdmin(admin.ModelAdmin):
+class ConsensusAdmin(AuditedAdmin):
     list_display = ["item", "criterion", "value", "is_na", "decided_by", "decided_at"]
     search_fields = ["note", "criterion__name"]
     raw_id_fields = ["item", "criterion", "decided_by"]
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(admin.ModelAdmin):
+class ActionItemAdmin(AuditedAdmin):
     list_display = ["text", "session", "owner", "created_at"]
     search_fields = ["text"]
     raw_id_fields = ["session", "owner", "created_by"]
 
 
 @admin.register(SessionTemplate)
-class SessionTemplateAdmin(admin.ModelAdmin):
+class SessionTemplateAdmin(AuditedAdmin):
     list_display = ["name", "team", "scorecard", "sample_size", "next_rotation_index"]
     list_filter = ["team"]
     search_fields = ["name"]
@@ -115,14 +223,30 @@ class SessionTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(ReadOnlyAdmin):
+    """Who submitted what, except after an anonymous reveal, where the viewer policy shows no
+    one's progress (a named missing mark would point at the missing alias)."""
+
     list_display = ["participant", "item", "submitted_at"]
-    raw_id_fields = ["participant", "item"]
+    list_select_related = ["participant__user", "item__session", "item__interaction"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(item__session__anonymous=True, item__revealed_at__isnull=False)
+        )
 
 
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin):
-    list_display = ["user", "session", "role", "alias", "joined_at"]
+class ParticipantAdmin(AuditedAdmin):
+    list_display = ["user", "session", "role", "joined_at"]
     list_filter = ["role"]
     search_fields = ["user__username", "session__title"]
     raw_id_fields = ["user", "session"]
+    fields = ["session", "user", "role", "joined_at"]
+    readonly_fields = ["joined_at"]
+    audit_hidden_fields = ALIAS_FIELDS
+
+    def has_add_permission(self, request):
+        return False  # the join link and the create form give a reviewer their alias

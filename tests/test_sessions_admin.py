@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.contrib.admin.models import LogEntry
 
 from sessions import services
 
@@ -36,11 +37,13 @@ def test_staff_see_blind_ratings_only_after_the_reveal(client):
     client.force_login(staff)
     score = world.session.items.get(pk=world.items[0].pk).scores.get(criterion=world.numeric)
 
-    before = client.get(f"/admin/calibration_sessions/score/{score.pk}/change/").content.decode()
+    before = client.get(f"/admin/calibration_sessions/score/{score.pk}/change/", follow=True)
     services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
     after = client.get(f"/admin/calibration_sessions/score/{score.pk}/change/").content.decode()
 
-    assert SECRET not in before and "hidden until the reveal" in before
+    # Before the reveal the rating is not in the admin at all, as for an unknown id.
+    assert SECRET not in before.content.decode() and before.redirect_chain
+    assert "doesn’t exist" in before.content.decode()
     assert SECRET in after
 
 
@@ -100,3 +103,159 @@ def test_logout_clears_the_browsers_stored_drafts(client):
     response = client.post("/accounts/logout/")
 
     assert response["Clear-Site-Data"] == '"storage"'
+
+
+# --- the admin goes through the one visibility function --------------------------------------
+
+DRAFT_SECRET = "EXCLUDED-DRAFT-COMMENT"
+UNREVEALED_SECRET = "UNREVEALED-COMMENT"
+
+
+def excluded_draft_world(**options):
+    """Reviewer 0 submits item 0; reviewer 1 saves drafts only; the facilitator reveals item 0
+    excluding drafts. Reviewer 2 rates item 1, which stays unrevealed."""
+    world = SessionWorld(**options).start()
+    world.score_all(world.reviewers[0], world.items[0], (1, 4, 2), comment=SECRET)
+    world.submit(world.reviewers[0], world.items[0])
+    world.score_all(world.reviewers[1], world.items[0], (0, 1, 0), comment=DRAFT_SECRET)
+    world.score_all(world.reviewers[2], world.items[1], (0, 2, 1), comment=UNREVEALED_SECRET)
+    services.session_reveal(
+        session_id=world.session.pk, actor=world.facilitator, item_id=world.items[0].pk
+    )
+    return world
+
+
+def blind_scores(world):
+    from sessions.models import Score
+
+    return Score.objects.filter(item__session=world.session).exclude(
+        participant__user=world.reviewers[0]
+    )
+
+
+@pytest.fixture
+def superuser_client(client):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "?included__exact=0", "?included__exact=1", "?q=Rev1", "?q=Empathy", "?o=4"],
+)
+def test_admin_score_list_never_shows_excluded_drafts_or_unrevealed_ratings(
+    superuser_client, query
+):
+    world = excluded_draft_world()
+
+    response = superuser_client.get(f"/admin/calibration_sessions/score/{query}")
+
+    page = response.content.decode()
+    assert DRAFT_SECRET not in page and UNREVEALED_SECRET not in page
+    if response.status_code == 200:
+        listed = {score.pk for score in response.context["cl"].result_list}
+        assert not listed & set(blind_scores(world).values_list("pk", flat=True))
+
+
+def test_admin_score_list_shows_included_revealed_ratings(superuser_client):
+    world = excluded_draft_world()
+
+    response = superuser_client.get("/admin/calibration_sessions/score/")
+
+    listed = {score.participant.user_id for score in response.context["cl"].result_list}
+    assert listed == {world.reviewers[0].pk}
+    assert SECRET in response.content.decode()
+
+
+def test_admin_change_page_of_a_blind_rating_shows_nothing(superuser_client):
+    world = excluded_draft_world()
+
+    for score in blind_scores(world):
+        response = superuser_client.get(
+            f"/admin/calibration_sessions/score/{score.pk}/change/", follow=True
+        )
+        page = response.content.decode()
+        assert DRAFT_SECRET not in page and UNREVEALED_SECRET not in page
+        assert response.redirect_chain  # "doesn't exist", as for an unknown id
+
+
+def test_admin_revision_and_history_pages_never_show_blind_ratings(superuser_client):
+    world = excluded_draft_world()
+    pages = ["/admin/calibration_sessions/revision/", "/admin/calibration_sessions/submission/"]
+    pages += [f"/admin/calibration_sessions/score/{s.pk}/history/" for s in blind_scores(world)]
+
+    for url in pages:
+        page = superuser_client.get(url, follow=True).content.decode()
+        assert DRAFT_SECRET not in page and UNREVEALED_SECRET not in page, url
+
+
+def test_admin_names_anonymous_ratings_by_alias_only(superuser_client):
+    world = excluded_draft_world(anonymous=True)
+    author = world.session.participants.get(user=world.reviewers[0])
+
+    listing = superuser_client.get("/admin/calibration_sessions/score/").content.decode()
+    score = author.scores.first()
+    change = superuser_client.get(
+        f"/admin/calibration_sessions/score/{score.pk}/change/"
+    ).content.decode()
+    participants = superuser_client.get(
+        f"/admin/calibration_sessions/participant/?session__id__exact={world.session.pk}"
+    ).content.decode()
+    by_name = superuser_client.get(
+        f"/admin/calibration_sessions/score/?q={world.reviewers[0].username}"
+    )
+
+    for page in (listing, change):
+        assert author.alias in page
+        assert world.reviewers[0].username not in page
+        assert world.reviewers[0].get_full_name() not in page
+    assert author.alias not in participants  # the names list never pairs a name with an alias
+    assert not [s for s in by_name.context["cl"].result_list if s.item.session.anonymous]
+
+
+# --- a superuser cannot edit a blind rating ----------------------------------------------------
+
+
+def _snapshot(queryset):
+    return list(queryset.order_by("pk").values("pk", "value", "is_na", "comment", "included"))
+
+
+def test_superuser_cannot_change_a_blind_rating_through_the_admin(superuser_client):
+    world = excluded_draft_world()
+    before = _snapshot(blind_scores(world))
+
+    for score in blind_scores(world):
+        superuser_client.post(
+            f"/admin/calibration_sessions/score/{score.pk}/change/",
+            {"value": 5, "comment": "forged", "included": "on", "is_na": ""},
+        )
+        superuser_client.post(
+            f"/admin/calibration_sessions/score/{score.pk}/delete/", {"post": "yes"}
+        )
+    superuser_client.post(
+        "/admin/calibration_sessions/score/",
+        {
+            "action": "delete_selected",
+            "_selected_action": [s.pk for s in blind_scores(world)],
+            "post": "yes",
+        },
+    )
+
+    assert _snapshot(blind_scores(world)) == before
+    trail = " ".join(LogEntry.objects.values_list("change_message", flat=True))
+    assert DRAFT_SECRET not in trail and UNREVEALED_SECRET not in trail
+
+
+def test_superuser_sees_a_revealed_rating_read_only(superuser_client):
+    world = excluded_draft_world()
+    score = world.session.participants.get(user=world.reviewers[0]).scores.first()
+    before = _snapshot(type(score).objects.filter(pk=score.pk))
+
+    page = superuser_client.get(f"/admin/calibration_sessions/score/{score.pk}/change/")
+    superuser_client.post(
+        f"/admin/calibration_sessions/score/{score.pk}/change/", {"comment": "forged"}
+    )
+
+    assert page.status_code == 200
+    assert 'name="comment"' not in page.content.decode()
+    assert _snapshot(type(score).objects.filter(pk=score.pk)) == before

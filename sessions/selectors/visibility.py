@@ -20,17 +20,23 @@ def visible_scores(*, session: CalibrationSession, viewer) -> QuerySet[Score]:
 
     `viewer=None` (management commands, the shared agreement figures) sees revealed,
     included ratings only."""
-    own = Q(participant__user=viewer) if viewer is not None and viewer.is_authenticated else Q()
-    revealed = Q(item__revealed_at__isnull=False, included=True)
-    condition = (own | revealed) if own else revealed
     return (
         Score.objects.filter(item__session=session)
-        .filter(condition)
+        .filter(score_visibility(viewer))
         .select_related("participant__user")
         .prefetch_related(
             Prefetch("revisions", queryset=Revision.objects.order_by("revised_at", "id"))
         )
     )
+
+
+def score_visibility(viewer) -> Q:
+    """The condition behind `visible_scores`, for the few readers that span sessions (the
+    Django admin): the viewer's own ratings, plus revealed ones that were included."""
+    revealed = Q(item__revealed_at__isnull=False, included=True)
+    if viewer is not None and viewer.is_authenticated:
+        return Q(participant__user=viewer) | revealed
+    return revealed
 
 
 def display_name(user) -> str:
