@@ -93,6 +93,8 @@ class Interaction(models.Model):
 
 
 INTERNAL_NOTE_MARK = "[Internal note]"
+CALL_TRANSCRIPT_MARK = "[Call transcript]"
+MESSAGE_MARKS = (INTERNAL_NOTE_MARK, CALL_TRANSCRIPT_MARK)
 
 
 class MessageRole(models.TextChoices):
@@ -128,12 +130,21 @@ class Message(models.Model):
     def is_internal_note(self) -> bool:
         """A helpdesk's internal note (not seen by the customer): its body starts with a
         line "[Internal note]", so the mark survives export, import and the paste format."""
-        first = self.body.split("\n", 1)[0].strip()
-        return first == INTERNAL_NOTE_MARK
+        return self._first_line == INTERNAL_NOTE_MARK
+
+    @property
+    def is_call_transcript(self) -> bool:
+        """A line of a call's transcript (what was said, not written), marked the same way
+        with a first line "[Call transcript]"."""
+        return self._first_line == CALL_TRANSCRIPT_MARK
+
+    @property
+    def _first_line(self) -> str:
+        return self.body.split("\n", 1)[0].strip()
 
     @property
     def display_body(self) -> str:
-        if self.is_internal_note:
+        if self._first_line in MESSAGE_MARKS:
             return self.body.split("\n", 1)[1] if "\n" in self.body else ""
         return self.body
 

@@ -318,6 +318,95 @@ def test_voice_comment_gives_recording_and_transcript(fake_zendesk, admin_team):
     assert interaction.channel == "phone"
     assert interaction.recording_url.endswith("rec.mp3")
     assert "charged twice" in interaction.notes
+    message = interaction.messages.get()
+    assert message.body == (
+        "Inbound call from +1 555 0100\n\nAttachments:\n"
+        "- Call recording: https://acme.zendesk.com/v2/recordings/CA123/rec.mp3"
+    )
+    assert interaction.metadata["calls"] == [
+        {"id": "7", "seconds": 120, "recording": True, "transcript": "completed"}
+    ]
+
+
+def voice_ticket(server, comments):
+    server.expect_request(
+        "/api/v2/tickets/77.json", query_string={"include": "users"}
+    ).respond_with_json(
+        {"ticket": ticket(77, via={"channel": "voice", "source": {}}), "users": USERS}
+    )
+    server.expect_request("/api/v2/tickets/77/comments.json").respond_with_json(
+        {"comments": comments, "users": USERS, "meta": {"has_more": False}, "links": {}}
+    )
+
+
+def voice_comment(comment_id, *, body="", created="2026-10-02T09:14:00Z", **data):
+    """A Talk call as the Ticket Comments API lists it: type VoiceComment, the call in `data`."""
+    return comment(
+        comment_id,
+        501,
+        body,
+        type="VoiceComment",
+        public=False,
+        created=created,
+        data={
+            "from": "+15550100",
+            "to": "+15550199",
+            "call_id": 880 + comment_id,
+            "started_at": created,
+            "answered_by_id": 501,
+            "answered_by_name": "Sam Ortiz",
+            "location": "Berlin, Germany",
+            **data,
+        },
+    )
+
+
+def test_each_call_keeps_its_own_recording_link_and_transcript(fake_zendesk, admin_team):
+    team, admin = admin_team
+    connection = connect(fake_zendesk, team, admin)
+    voice_ticket(
+        fake_zendesk,
+        [
+            voice_comment(
+                1,
+                recording_url="https://acme.zendesk.com/v2/recordings/CA1/RE1",
+                call_duration=65,
+                transcription_text="Hi, my card 4111 1111 1111 1111 was charged twice.",
+            ),
+            comment(2, 501, "Refund sent.", created="2026-10-02T09:30:00Z"),
+            voice_comment(
+                3,
+                created="2026-10-03T08:00:00Z",
+                recording_url="https://acme.zendesk.com/v2/recordings/CA3/RE3",
+                call_duration=42,
+                transcription_text="Calling back: it arrived, mail me at anna@customer.example",
+            ),
+        ],
+    )
+    interaction = services.helpdesk_import(
+        connection=connection, references="77", mask=True
+    ).interactions[0]
+    messages = list(interaction.messages.order_by("position"))
+    assert interaction.recording_url == "https://acme.zendesk.com/v2/recordings/CA1/RE1"
+    # An empty call comment says what the call was, and links its own recording.
+    assert messages[0].display_body == (
+        "Call, 1 min 05 s. Recorded; transcript in the notes.\n\n"
+        "Attachments:\n- Call recording: https://acme.zendesk.com/v2/recordings/CA1/RE1"
+    )
+    assert not messages[0].is_internal_note  # Talk files it as private; it is a call
+    assert messages[2].display_body.endswith(
+        "Call recording: https://acme.zendesk.com/v2/recordings/CA3/RE3"
+    )
+    # Transcripts are masked like any other text; the links are not.
+    assert interaction.notes == (
+        "Hi, my card [card number] was charged twice.\n\n"
+        "Calling back: it arrived, mail me at [email]"
+    )
+    assert [call["id"] for call in interaction.metadata["calls"]] == ["881", "883"]
+    assert "+15550100" not in str(interaction.metadata)
+    again = services.helpdesk_import(connection=connection, references="77", mask=True)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    assert interaction.messages.count() == 3
 
 
 def test_unknown_ticket_is_a_clear_error_and_imports_nothing(fake_zendesk, admin_team):

@@ -1,8 +1,9 @@
 """Masking personal data in imported text, before it is stored.
 
 Email addresses become "[email]", card-like numbers that pass the Luhn check "[card number]",
-phone numbers "[phone]". Masking is deterministic, so re-importing the same conversation
-finds it unchanged.
+phone numbers "[phone]". Inside a link only email addresses are masked: the long ids in
+attachment and recording links look like phone or card numbers, and masking them would break
+the link. Masking is deterministic, so re-importing the same conversation finds it unchanged.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d ().-]{5,}\d(?!\w)")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+LINK = re.compile(r"https?://[^\s<>\"']+")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -38,6 +40,16 @@ class Masker:
     def __call__(self, text: str) -> str:
         if not text:
             return text
+        pieces = []
+        start = 0
+        for link in LINK.finditer(text):
+            pieces.append(self._mask_words(text[start : link.start()]))
+            pieces.append(EMAIL.sub(self._email, link.group()))
+            start = link.end()
+        pieces.append(self._mask_words(text[start:]))
+        return "".join(pieces)
+
+    def _mask_words(self, text: str) -> str:
         text = EMAIL.sub(self._email, text)
         text = CARD.sub(self._card, text)
         return PHONE.sub(self._phone, text)

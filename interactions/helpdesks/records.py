@@ -2,8 +2,9 @@
 
 Each helpdesk module maps its payloads onto `Conversation` (and `Part`); `message_rows` turns
 the parts into the message dicts `interactions.services` takes. Internal notes keep a first
-line "[Internal note]" (see `Message.is_internal_note`); attachments become links at the end of
-their message.
+line "[Internal note]" (see `Message.is_internal_note`), lines of a call transcript a first line
+"[Call transcript]" (`Message.is_call_transcript`); attachments, call recordings among them,
+become links at the end of their message.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ..models import INTERNAL_NOTE_MARK, Interaction, Message, MessageRole
+from ..models import CALL_TRANSCRIPT_MARK, INTERNAL_NOTE_MARK, Interaction, Message, MessageRole
 
 MAX_AUTHOR = Message._meta.get_field("author").max_length
 MAX_AGENT = Interaction._meta.get_field("agent_name").max_length
@@ -23,13 +24,15 @@ MAX_SUBJECT = Interaction._meta.get_field("subject").max_length
 
 @dataclass
 class Part:
-    """One message of the thread: a public reply, an internal note, a call."""
+    """One message of the thread: a public reply, an internal note, a call, a line said on a
+    call."""
 
     author: str
     role: str  # a MessageRole value; bots are "system"
     sent_at: datetime | None
     body: str
     internal: bool = False
+    call_transcript: bool = False
     attachments: list[tuple[str, str]] = field(default_factory=list)  # (name, url)
 
 
@@ -60,9 +63,31 @@ def message_rows(conversation: Conversation) -> list[dict[str, Any]]:
             continue
         if part.internal:
             body = f"{INTERNAL_NOTE_MARK}\n{body}"
+        elif part.call_transcript:
+            body = f"{CALL_TRANSCRIPT_MARK}\n{body}"
         author = " ".join((part.author or "").split())[:MAX_AUTHOR] or _role_label(part.role)
         rows.append({"author": author, "role": part.role, "sent_at": part.sent_at, "body": body})
     return rows
+
+
+def call_summary(
+    *,
+    direction: Any = None,
+    seconds: Any = None,
+    outcome: Any = None,
+    recorded: bool = False,
+    transcript: str = "",
+) -> str:
+    """ "Inbound call, 4 min 05 s (completed). Recorded; transcript below." `transcript` says
+    where the transcript is ("transcript below"), empty when there is none."""
+    kind = str(direction or "").strip().lower()
+    text = f"{kind.capitalize()} call" if kind in ("inbound", "outbound") else "Call"
+    if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds >= 0:
+        minutes, rest = divmod(int(seconds), 60)
+        text += f", {minutes} min {rest:02d} s" if minutes else f", {rest} s"
+    if outcome:
+        text += f" ({' '.join(str(outcome).replace('_', ' ').split())})"
+    return f"{text}. {'Recorded' if recorded else 'No recording'}; {transcript or 'no transcript'}."
 
 
 def _role_label(role: str) -> str:

@@ -19,7 +19,16 @@ import httpx
 from ..models import Channel, HelpdeskAuth, MessageRole
 from .base import MAX_CANDIDATES, HelpdeskClient
 from .client import ApiClient, HelpdeskAuthError, HelpdeskPermissionError, HelpdeskReplyError
-from .records import MAX_AGENT, MAX_SUBJECT, Conversation, Part, from_iso, html_to_text, short
+from .records import (
+    MAX_AGENT,
+    MAX_SUBJECT,
+    Conversation,
+    Part,
+    call_summary,
+    from_iso,
+    html_to_text,
+    short,
+)
 
 PAGE_SIZE = 100
 MAX_PAGES = 50  # 5,000 comments: far past any real ticket; stops a looping cursor
@@ -195,6 +204,7 @@ def ticket_conversation(
     parts: list[Part] = []
     notes: list[str] = []
     recording = ""
+    calls: list[dict] = []
     for comment in comments:
         author_id = comment.get("author_id")
         user = users.get(author_id) or (
@@ -208,23 +218,47 @@ def ticket_conversation(
             if not body and isinstance(comment.get("html_body"), str):
                 body = html_to_text(comment["html_body"])
         data = comment.get("data") if isinstance(comment.get("data"), dict) else {}
-        if comment.get("type") == "VoiceComment" or data.get("recording_url"):
-            recording = recording or str(data.get("recording_url") or "")
-            transcript = data.get("transcription_text")
-            if isinstance(transcript, str) and transcript.strip():
-                notes.append(transcript.strip())
         attachments = [
             (str(item.get("file_name") or "attachment"), str(item["content_url"]))
             for item in comment.get("attachments") or []
             if isinstance(item, dict) and isinstance(item.get("content_url"), str)
         ]
+        is_call = comment.get("type") == "VoiceComment" or bool(data.get("recording_url"))
+        if is_call:
+            # Zendesk Talk: the call's recording and transcription ride on the comment.
+            link = str(data.get("recording_url") or "")
+            link = link if link.startswith(("http://", "https://")) else ""
+            recording = recording or link
+            transcript = data.get("transcription_text")
+            transcript = transcript.strip() if isinstance(transcript, str) else ""
+            if transcript:
+                notes.append(transcript)
+            if link:
+                attachments.insert(0, ("Call recording", link))
+            if not body or not body.strip():
+                body = call_summary(
+                    seconds=data.get("call_duration"),
+                    recorded=bool(link),
+                    transcript="transcript in the notes" if transcript else "",
+                )
+            calls.append(
+                {
+                    "id": str(data.get("call_id") or comment.get("id") or ""),
+                    "seconds": data.get("call_duration")
+                    if isinstance(data.get("call_duration"), int)
+                    else None,
+                    "recording": bool(link),
+                    "transcript": "completed" if transcript else "",
+                }
+            )
         parts.append(
             Part(
                 author=str(name),
                 role=role,
                 sent_at=from_iso(comment.get("created_at")),
                 body=body or "",
-                internal=comment.get("public") is False,
+                # Talk files calls as private comments; a call is not a written note.
+                internal=comment.get("public") is False and not is_call,
                 attachments=attachments,
             )
         )
@@ -237,6 +271,8 @@ def ticket_conversation(
         metadata["tags"] = [str(tag) for tag in ticket["tags"]][:20]
     if via.get("channel"):
         metadata["via"] = str(via["channel"])
+    if calls:
+        metadata["calls"] = calls
     return Conversation(
         external_id=f"zendesk:{ticket['id']}",
         url=url,
@@ -246,7 +282,7 @@ def ticket_conversation(
         occurred_at=from_iso(ticket.get("created_at")),
         parts=parts,
         notes="\n\n".join(notes),
-        recording_url=recording if recording.startswith(("http://", "https://")) else "",
+        recording_url=recording,
         metadata={key: value for key, value in metadata.items() if value},
     )
 
