@@ -404,3 +404,112 @@ class Connection(models.Model):
 
     def __str__(self):
         return f"{self.participant} via {self.channel_name}"
+
+
+class ReviewerReference(models.TextChoices):
+    CONSENSUS = "consensus", "Consensus"
+    BASELINE = "baseline", "Baseline"
+
+
+class SessionSummary(models.Model):
+    """A closed session's headline figures for the reports, written when it closes or is
+    imported (services.summaries): report pages read these rows, never every rating."""
+
+    session = models.OneToOneField(
+        CalibrationSession, on_delete=models.CASCADE, related_name="summary"
+    )
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    held_on_date = models.DateField(db_index=True)
+    # The interactions' channel when they share one, blank when mixed.
+    channel = models.CharField(max_length=20, blank=True)
+    n_interactions = models.PositiveIntegerField(default=0)
+    n_reviewers = models.PositiveIntegerField(default=0)  # participants who rated
+    n_ratings = models.PositiveIntegerField(default=0)
+    alpha = models.JSONField(default=dict)  # agreement.trends.alpha_figure over all criteria
+    exact_agreement = models.FloatField(null=True)
+    mean_spread = models.FloatField(null=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["team", "held_on_date"], name="summary_team_date")]
+
+    def __str__(self):
+        return f"Summary of {self.session}"
+
+
+class SessionCriterionSummary(models.Model):
+    """One criterion of one closed session: its units' value counts (what trends pool), its
+    agreement and its N/A and fail counts."""
+
+    session = models.ForeignKey(
+        CalibrationSession, on_delete=models.CASCADE, related_name="criterion_summaries"
+    )
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    criterion = models.ForeignKey(
+        "scorecards.Criterion", on_delete=models.CASCADE, related_name="session_summaries"
+    )
+    held_on_date = models.DateField()
+    channel = models.CharField(max_length=20, blank=True)
+    # Per interaction, ratings per code from the scale's min to its max (agreement.trends).
+    unit_counts = models.JSONField(default=list)
+    n_units = models.PositiveIntegerField(default=0)  # interactions with two ratings or more
+    n_ratings = models.PositiveIntegerField(default=0)
+    n_na = models.PositiveIntegerField(default=0)
+    n_fail = models.PositiveIntegerField(default=0)
+    alpha = models.JSONField(default=dict)
+    exact_agreement = models.FloatField(null=True)
+    mean_spread = models.FloatField(null=True)
+    most_disputed = models.BooleanField(default=False)  # the session's highest mean spread
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "criterion"], name="criterion_summary_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["team", "held_on_date"], name="crit_summary_team_date")]
+
+    def __str__(self):
+        return f"{self.criterion} in {self.session}"
+
+
+class SessionReviewerSummary(models.Model):
+    """One reviewer's deviations on one criterion of one closed session from one reference,
+    as sums (agreement.reviewers.deviation_sums), so any period pools exactly."""
+
+    session = models.ForeignKey(
+        CalibrationSession, on_delete=models.CASCADE, related_name="reviewer_summaries"
+    )
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_summaries"
+    )
+    criterion = models.ForeignKey(
+        "scorecards.Criterion", on_delete=models.CASCADE, related_name="reviewer_summaries"
+    )
+    reference = models.CharField(max_length=10, choices=ReviewerReference.choices)
+    held_on_date = models.DateField()
+    # Kept apart so a profile shown to others never lines up with an anonymous session's alias.
+    anonymous = models.BooleanField(default=False)
+    n = models.PositiveIntegerField(default=0)  # compared ratings on magnitude criteria
+    dev_sum = models.FloatField(default=0)
+    dev_sq = models.FloatField(default=0)
+    abs_sum = models.FloatField(default=0)
+    match = models.PositiveIntegerField(default=0)
+    n_compared = models.PositiveIntegerField(default=0)  # every criterion
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "user", "criterion", "reference"],
+                name="reviewer_summary_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reference__in=ReviewerReference.values),
+                name="reviewer_summary_reference_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "user"], name="rev_summary_team_user")]
+
+    def __str__(self):
+        return f"{self.user} on {self.criterion} in {self.session}"

@@ -7,7 +7,8 @@ viewer may see through `sessions.selectors`.
 Callers import this package (`from sessions import services`); the modules behind it:
 `creating` (new sessions and sampling), `lifecycle` (joining and the state machine), `scoring`
 (blind ratings, submissions, revisions), `discussion` (consensus, action items, nudges),
-`presence` (live connections), `templates` (recurring sessions).
+`presence` (live connections), `templates` (recurring sessions), `summaries` (the reports'
+precomputed tables).
 """
 
 from .common import (
@@ -33,6 +34,7 @@ from .importing import session_import_closed
 from .lifecycle import session_close, session_join, session_reveal, session_start
 from .presence import connection_close, connection_open, connection_touch
 from .scoring import SaveResult, revision_create, score_save, submission_create
+from .summaries import session_summaries_write
 from .templates import session_create_from_template, session_template_create
 
 __all__ = [
@@ -66,6 +68,7 @@ __all__ = [
     "session_join",
     "session_reveal",
     "session_start",
+    "session_summaries_write",
     "session_template_create",
     "submission_create",
 ]

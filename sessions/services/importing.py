@@ -42,6 +42,7 @@ from ..models import (
     UnsubmittedPolicy,
     reviewer_alias,
 )
+from .summaries import session_summaries_write
 
 IMPORTED_SUBJECT = "Imported from history"
 TRANSITION_DETAIL = "Imported from spreadsheet"
@@ -204,6 +205,7 @@ def session_import_closed(*, team: Team, plan: ClosedImportPlan, actor=None) -> 
         batch_size=_BATCH,
     )
     _record_closed_steps(sessions, actor)
+    session_summaries_write(sessions=sessions)
     result.sessions = sessions
     result.ratings = len(scores)
     return result

@@ -30,6 +30,7 @@ from .common import (
     require_not_closed,
     session_item,
 )
+from .summaries import session_summaries_write
 
 
 def session_join(*, join_code: str, user) -> CalibrationSession:
@@ -163,12 +164,16 @@ def _shuffle_aliases(session: CalibrationSession) -> None:
 
 
 def session_close(*, session_id: int, actor) -> CalibrationSession:
-    return _move_session(
-        session_id,
-        actor,
-        source=SessionStatus.REVEALED,
-        target=SessionStatus.CLOSED,
-        stamp="closed_at",
-        refusal="Reveal every interaction before closing the session.",
-        reason="closed",
-    )
+    with transaction.atomic():
+        session = _move_session(
+            session_id,
+            actor,
+            source=SessionStatus.REVEALED,
+            target=SessionStatus.CLOSED,
+            stamp="closed_at",
+            refusal="Reveal every interaction before closing the session.",
+            reason="closed",
+        )
+        # The reports' figures, in the transaction that closes the session (README, Reports).
+        session_summaries_write(session_ids=[session.pk])
+    return session
