@@ -3,17 +3,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from .forms import AdminLoginForm
 from .health import healthz
-from .views import LogoutClearingStorageView
+from .views import LoginView, LogoutClearingStorageView
+
+# The admin's log-in page counts failures with the same limits as the site's.
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="sessions:list"), name="home"),
     path("healthz", healthz, name="healthz"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutClearingStorageView.as_view(), name="logout"),
     path(
         "accounts/password_change/",

@@ -96,15 +96,6 @@ def test_staff_cannot_filter_blind_scores_by_value_or_comment(client):
     assert world.session.pk  # the data exists; only the lookups are refused
 
 
-def test_logout_clears_the_browsers_stored_drafts(client):
-    world = scored_world()
-    client.force_login(world.reviewers[0])
-
-    response = client.post("/accounts/logout/")
-
-    assert response["Clear-Site-Data"] == '"storage"'
-
-
 # --- the admin goes through the one visibility function --------------------------------------
 
 DRAFT_SECRET = "EXCLUDED-DRAFT-COMMENT"
