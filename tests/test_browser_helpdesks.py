@@ -1,5 +1,7 @@
 """From a (fake) Zendesk to the room, in real browsers: an admin connects the helpdesk, a
-facilitator creates a session by sampling from it, a reviewer reads the fetched thread.
+facilitator creates a session by sampling from it, a reviewer reads the fetched thread. And a
+call from a (fake) Intercom: brought in by link on the session form, read by the reviewer as a
+transcript with its recording link.
 
 The helpdesk is pytest-httpserver on 127.0.0.1 serving Zendesk-shaped payloads; this module's
 own live daphne server is started with CONCORD_HELPDESK_BASE_URL_OVERRIDE pointing at it (the
@@ -10,7 +12,8 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from interactions.models import HelpdeskConnection
+from interactions.helpdesks import services as helpdesk_services
+from interactions.models import HelpdeskAuth, HelpdeskConnection
 from scorecards.scales import ScaleKind
 from sessions.models import CalibrationSession
 from teams.models import Role
@@ -23,6 +26,7 @@ from .factories import (
     TeamFactory,
     UserFactory,
 )
+from .test_interactions_helpdesks_intercom import ME, TRANSCRIPT, call, conversation
 from .test_interactions_helpdesks_zendesk import USERS, comment, me, ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -189,3 +193,77 @@ def test_admin_connects_zendesk_facilitator_samples_reviewer_reads_the_thread(he
     )
     expect(thread).not_to_contain_text("Sam Ortiz")
     page.screenshot(path=f"{SHOTS}/3-room.png", full_page=True)
+
+
+def serve_intercom_call(server):
+    server.expect_request("/me").respond_with_json(ME)
+    server.expect_request("/conversations/215").respond_with_json(
+        conversation(title="Refund by phone")
+    )
+    server.expect_request("/calls/search", method="POST").respond_with_json(
+        {"type": "list", "data": [call()]}
+    )
+    server.expect_request("/calls/123/transcript").respond_with_data(
+        TRANSCRIPT, content_type="text/plain"
+    )
+
+
+def test_reviewer_reads_an_intercom_call_transcript_and_finds_the_recording(
+    helpdesk, person, settings
+):
+    serve_intercom_call(helpdesk)
+    settings.CONCORD_HELPDESK_BASE_URL_OVERRIDE = helpdesk.url_for("").rstrip("/")
+    team = TeamFactory(name="Southwind")
+    admin = UserFactory(username="admin2")
+    facilitator = UserFactory(username="fiona2", first_name="Fiona")
+    reviewer = UserFactory(username="rahul2", first_name="Rahul")
+    for user, role in (
+        (admin, Role.ADMIN),
+        (facilitator, Role.FACILITATOR),
+        (reviewer, Role.REVIEWER),
+    ):
+        MembershipFactory(team=team, user=user, role=role)
+    version = ScorecardVersionFactory(scorecard__team=team, scorecard__name="Phone QA")
+    CriterionFactory(version=version, name="Empathy", position=0)
+    helpdesk_services.connection_create(
+        team=team,
+        creator=admin,
+        kind="intercom",
+        site="us",
+        auth=HelpdeskAuth.ACCESS_TOKEN,
+        secret="ic-token",
+    )
+
+    # The facilitator brings the call's conversation in by its link on the session form.
+    link = "https://app.intercom.com/a/inbox/abc123/inbox/conversation/215"
+    page = person("fiona2")
+    page.goto("/sessions/new/")
+    page.get_by_label("Title").fill("Phone week 41")
+    page.locator("summary", has_text="Bring in from helpdesk").click()
+    page.get_by_label("Ticket or conversation links (or ids)").fill(link)
+    page.get_by_label("Mask customer emails, phone numbers and card numbers").check()
+    page.get_by_label("Rahul").check()
+    page.get_by_role("button", name="Create session").click()
+    page.wait_for_url("**/sessions/*/")
+    session = CalibrationSession.objects.get(title="Phone week 41")
+
+    # The reviewer reads the call: its summary with the recording link, then what was said.
+    page = person("rahul2")
+    page.goto(f"/sessions/{session.pk}/")
+    thread = page.get_by_test_id("interaction").first
+    expect(thread).to_contain_text("intercom:215")
+    listen = thread.get_by_role("link", name="Listen to the recording")
+    expect(listen).to_have_attribute("href", link)
+    expect(thread).to_contain_text(
+        "Inbound call, 1 min 33 s (completed). Recorded; transcript below."
+    )
+    expect(thread).to_contain_text(f"Call recording (plays in the Intercom conversation): {link}")
+    said = thread.locator(".message", has_text="Call transcript")
+    expect(said).to_have_count(4)
+    expect(said.nth(0)).to_contain_text("Teammate 1")
+    expect(said.nth(0)).to_contain_text("Hello, thanks for calling. How can I help today?")
+    expect(said.nth(1)).to_contain_text("Customer")
+    expect(said.nth(1)).to_contain_text("My refund has not arrived, card [card number].")
+    expect(said.nth(3)).to_contain_text("Mail me at [email].")
+    expect(thread).not_to_contain_text("4111")
+    page.screenshot(path=f"{SHOTS}/4-call.png", full_page=True)
