@@ -5,6 +5,9 @@ Endpoints (developers.freshdesk.com, API v2): `GET /api/v2/agents/me`,
 (`per_page`, `page`, the next page in the `Link` header), `GET /api/v2/agents/{id}`,
 `GET /api/v2/groups`, `GET /api/v2/search/tickets?query="…"` (30 a page, 10 pages).
 Auth: the API key as the basic-auth user, `X` as the password.
+
+No calls: the ticket API has no recordings or transcripts (they live in Freshcaller, a separate
+product with its own API). A phone ticket comes in with its conversations only.
 """
 
 from __future__ import annotations

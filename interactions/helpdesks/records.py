@@ -28,7 +28,7 @@ class Part:
     call."""
 
     author: str
-    role: str  # a MessageRole value; bots are "system"
+    role: str  # a MessageRole value
     sent_at: datetime | None
     body: str
     internal: bool = False
