@@ -4,15 +4,22 @@ through the visibility function; names through the viewer policy."""
 
 from __future__ import annotations
 
-from sessions.models import Participant, SessionInteraction
+from django.db.models import Exists, OuterRef
+
+from sessions.models import Participant, Score, SessionInteraction
 from sessions.selectors import ViewerPolicy, session_report
 
 
 def _reviewer_labels(session, viewer) -> dict[str, str]:
+    """Reviewers are those who rated: a facilitator who did not score is not one."""
     policy = ViewerPolicy.for_viewer(session, viewer)
+    rated = Score.objects.filter(participant=OuterRef("pk")).exclude(
+        value__isnull=True, is_na=False
+    )
+    participants = Participant.objects.filter(session=session).filter(Exists(rated))
     return {
         str(participant.pk): policy.export_label(participant)
-        for participant in Participant.objects.filter(session=session).select_related("user")
+        for participant in participants.select_related("user")
     }
 
 

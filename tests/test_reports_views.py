@@ -23,3 +23,14 @@ def test_report_download_is_scoped_to_the_team(client):
     assert json.loads(ok.content)["statistics"]["criteria"]
     assert foreign.status_code == 404
     assert wrong_format.status_code == 404
+
+
+def test_report_json_lists_as_reviewers_only_those_who_rated(client):
+    world = revealed_world()  # the facilitator does not score in this session
+    client.force_login(world.facilitator)
+
+    document = json.loads(client.get(f"/reports/sessions/{world.session.pk}/report.json").content)
+
+    names = set(document["reviewers"].values())
+    assert len(names) == 3
+    assert not any("Fiona" in name for name in names)

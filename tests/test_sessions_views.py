@@ -741,3 +741,17 @@ def test_summary_lists_revisions_beside_the_unchanged_blind_rating(client):
 
     assert "Ratings revised after the discussion" in page
     assert "Convinced by the transcript" in page
+
+
+def test_session_list_people_counts_only_those_who_score(client):
+    from .factories import SessionWorld
+
+    world = SessionWorld(reviewers=2)  # the facilitator does not score
+    client.force_login(world.facilitator)
+
+    page = client.get(reverse("sessions:list")).content.decode()
+
+    table = page.split('class="table sessions-table"', 1)[1].split("</table>", 1)[0]
+    row = _row_for(table.split("<tr")[1:], "Weekly calibration")
+    assert row.count('<td class="num">') == 2  # interactions, then people
+    assert row.split('<td class="num">')[2].startswith("2<")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 
 from ..models import (
     CalibrationSession,
     Participant,
+    ParticipantRole,
     SessionInteraction,
     SessionStatus,
     SessionTemplate,
@@ -28,7 +29,13 @@ def sessions_for_team(*, team, user=None) -> QuerySet[CalibrationSession]:
         .select_related("scorecard_version__scorecard", "created_by")
         .annotate(
             item_count=Count("items", distinct=True),
-            participant_count=Count("participants", distinct=True),
+            # People who score: reviewers, and the facilitator only when she scores too.
+            participant_count=Count(
+                "participants",
+                filter=Q(participants__role=ParticipantRole.REVIEWER)
+                | Q(participants__role=ParticipantRole.FACILITATOR, facilitator_scores=True),
+                distinct=True,
+            ),
             # Imported sessions sort by the day they were held, live ones by creation.
             sort_date=Coalesce("held_on_date", TruncDate("created_at")),
         )
