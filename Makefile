@@ -6,7 +6,7 @@ PY := $(BIN)/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test lint format install migrate demo lock bench clean
+.PHONY: run test test-js lint lint-js format install migrate demo lock bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -34,12 +34,38 @@ run: demo
 	@echo ""
 	$(BIN)/daphne -b $(HOST) -p $(PORT) --websocket-max-message-size 262144 calibration.asgi:application
 
-test: install
+# The JavaScript tests (node --test, no pytest) first, then the Python suite. Without node they
+# are skipped with a message; under CI=true a missing node fails.
+test: install test-js
 	$(PY) -m pytest
 
-lint: install
+JS_TESTS := tests/js/*.test.mjs
+test-js:
+	@if command -v node >/dev/null 2>&1; then \
+	  node --test --test-reporter=spec $(JS_TESTS); \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "node is required under CI=true (apt-get install nodejs)"; exit 1; \
+	else \
+	  echo "SKIPPED the JavaScript tests: node is not installed (apt-get install nodejs npm)"; \
+	fi
+
+# ESLint's exact versions come from package-lock.json; reinstall only when it changes.
+node_modules/.installed: package.json package-lock.json
+	npm ci --silent --no-fund --no-audit
+	touch $@
+
+lint: install lint-js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+lint-js:
+	@if command -v npm >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory node_modules/.installed && npx --no-install eslint static/js tests/js eslint.config.js; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "npm is required under CI=true (apt-get install nodejs npm)"; exit 1; \
+	else \
+	  echo "SKIPPED ESLint: npm is not installed (apt-get install nodejs npm)"; \
+	fi
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -57,4 +83,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) staticfiles test_db.sqlite3 .pytest_cache
+	rm -rf $(VENV) staticfiles test_db.sqlite3 .pytest_cache node_modules
