@@ -658,3 +658,22 @@ def test_bad_export_line_imports_nothing_and_names_the_line(admin_team):
     assert messages[0].startswith("row 2: not a JSON ticket")
     assert messages[1] == "row 3, column 'id': required: the ticket number"
     assert not Interaction.objects.exists()
+
+
+def test_export_file_keeps_a_calls_recording_and_transcript(admin_team):
+    team, _ = admin_team
+    voice = voice_comment(
+        1,
+        recording_url="https://acme.zendesk.com/v2/recordings/CA1/RE1",
+        call_duration=30,
+        transcription_text="Please call me back on +44 20 7946 0958",
+    )
+    data = export_line(77, [voice], via={"channel": "voice"}, users=USERS).encode()
+    import_interactions(team=team, data=data, fmt="zendesk", mask=True)
+    interaction = Interaction.objects.get(external_id="zendesk:77")
+    assert interaction.channel == "phone"
+    assert interaction.recording_url == "https://acme.zendesk.com/v2/recordings/CA1/RE1"
+    assert interaction.notes == "Please call me back on [phone]"
+    assert interaction.messages.get().body.endswith(
+        "Call recording: https://acme.zendesk.com/v2/recordings/CA1/RE1"
+    )
