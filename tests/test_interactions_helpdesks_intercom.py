@@ -490,3 +490,22 @@ def test_calls_of_another_conversation_are_ignored(fake, connection):
     interaction = services.helpdesk_import(connection=connection, references="215").interactions[0]
     assert interaction.channel == "chat"
     assert not interaction.messages.filter(author="Phone call").exists()
+
+
+def test_transcript_forbidden_keeps_the_call_and_says_so(fake, connection):
+    serve_call(fake, transcript=None)
+    fake.expect_oneshot_request("/calls/123/transcript").respond_with_json(
+        {"type": "error.list", "errors": [{"code": "forbidden", "message": "Forbidden"}]},
+        status=403,
+    )
+    interaction = services.helpdesk_import(connection=connection, references="215").interactions[0]
+    assert interaction.channel == "phone"
+    assert "Recorded; no transcript." in interaction.messages.get(author="Phone call").body
+    assert "read call transcripts (403)" in interaction.notes
+
+
+def test_a_call_id_that_is_not_a_plain_id_is_not_put_in_a_path(fake, connection):
+    serve_call(fake, calls=[call(call_id="../../me"), call()])
+    interaction = services.helpdesk_import(connection=connection, references="215").interactions[0]
+    assert interaction.messages.filter(author="Phone call").count() == 1
+    assert [r.path for r, _ in fake.log if "transcript" in r.path] == ["/calls/123/transcript"]

@@ -50,6 +50,7 @@ MAX_PAGES = 20
 # Parts that carry what someone wrote; assignments and state changes only when they have text.
 WRITTEN_PARTS = {"comment", "note", "open", "close", "assignment", "away_mode_assignment"}
 CUSTOMER_TYPES = {"user", "lead", "contact"}
+CALL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 CHANNELS = {"email": Channel.EMAIL, "phone_call": Channel.PHONE, "call": Channel.PHONE}
 
 
@@ -124,7 +125,8 @@ class IntercomClient(HelpdeskClient):
         calls: list[dict] = []
         problem = None
         for call in data:
-            if not isinstance(call, dict) or call.get("id") is None:
+            # The id goes into a path: only the plain ids Intercom documents ("123").
+            if not isinstance(call, dict) or not CALL_ID.fullmatch(str(call.get("id") or "")):
                 continue
             if str(call.get("conversation_id") or conversation_id) != conversation_id:
                 continue
