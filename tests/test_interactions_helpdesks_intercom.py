@@ -509,3 +509,13 @@ def test_a_call_id_that_is_not_a_plain_id_is_not_put_in_a_path(fake, connection)
     interaction = services.helpdesk_import(connection=connection, references="215").interactions[0]
     assert interaction.messages.filter(author="Phone call").count() == 1
     assert [r.path for r, _ in fake.log if "transcript" in r.path] == ["/calls/123/transcript"]
+
+
+def test_hidden_agent_is_hidden_in_the_transcript_too(fake, connection):
+    serve_call(fake)
+    interaction = services.helpdesk_import(
+        connection=connection, references="215", hide_agent_name=True
+    ).interactions[0]
+    said = [m for m in interaction.messages_for_reviewers if m.is_call_transcript]
+    assert [m.author for m in said] == ["Agent", "User", "Agent", "User"]
+    assert all("Lee" not in m.body for m in said)
