@@ -519,3 +519,17 @@ def test_hidden_agent_is_hidden_in_the_transcript_too(fake, connection):
     said = [m for m in interaction.messages_for_reviewers if m.is_call_transcript]
     assert [m.author for m in said] == ["Agent", "User", "Agent", "User"]
     assert all("Lee" not in m.body for m in said)
+
+
+def test_a_conversation_past_the_500_part_limit_says_what_is_missing(fake, connection):
+    # "The maximum number of conversation parts that can be returned via the API is 500. If
+    # you have more than that we will return the 500 most recent conversation parts."
+    long = conversation()
+    long["conversation_parts"]["total_count"] = 620
+    fake.expect_request("/conversations/215").respond_with_json(long)
+    interaction = services.helpdesk_import(connection=connection, references="215").interactions[0]
+    assert interaction.notes == (
+        "Intercom's API gives only the 5 most recent of this conversation's 620 parts: 615 "
+        "earlier ones are missing (read them in Intercom)."
+    )
+    assert interaction.metadata["parts_missing"] == 615

@@ -276,6 +276,17 @@ def conversation_record(payload: dict, *, url: str) -> Conversation:
         metadata["tags"] = tags[:20]
     if source.get("type"):
         metadata["source"] = str(source["type"])
+    notes = ""
+    total = container.get("total_count") if isinstance(container, dict) else None
+    listed = len(items) if isinstance(items, list) else 0
+    if isinstance(total, int) and total > listed:
+        # The API returns the 500 most recent parts and has no way to page back further, so
+        # reviewers are told that replies after the first message are missing.
+        notes = (
+            f"Intercom's API gives only the {listed} most recent of this conversation's {total} "
+            f"parts: {total - listed} earlier ones are missing (read them in Intercom)."
+        )
+        metadata["parts_missing"] = total - listed
     return Conversation(
         external_id=f"intercom:{payload['id']}",
         url=url,
@@ -284,6 +295,7 @@ def conversation_record(payload: dict, *, url: str) -> Conversation:
         agent_name=short(agent, MAX_AGENT),
         occurred_at=from_unix(payload.get("created_at")),
         parts=parts,
+        notes=notes,
         metadata={key: value for key, value in metadata.items() if value},
     )
 
