@@ -470,3 +470,78 @@ def test_unknown_ids_are_not_found_for_the_team_admin(client, world):
                     wrong.append(f"{method.upper()} {url}: {got}")
                 transaction.set_rollback(True)
     assert not wrong, "\n".join(wrong)
+
+
+# --- admin, static and media: their own small checks ------------------------------------------
+
+
+def _admin_pages():
+    from django.contrib import admin
+
+    for model, model_admin in admin.site._registry.items():
+        info = (model._meta.app_label, model._meta.model_name)
+        yield model, model_admin, reverse("admin:{}_{}_changelist".format(*info))
+
+
+def test_the_admin_is_for_staff_only(client, world):
+    team_admin = world.users["admin"]  # an admin of a team is not Django staff
+    wrong = []
+    for _model, _admin, url in [(None, None, reverse("admin:index")), *_admin_pages()]:
+        for user in (None, team_admin):
+            if user is not None:
+                client.force_login(user)
+            response = client.get(url)
+            client.logout()
+            if response.status_code != 302 or "/admin/login/" not in response["Location"]:
+                wrong.append(f"{url} as {user or 'anonymous'}: {response.status_code}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_staff_without_permissions_are_refused_every_admin_page(client, world):
+    client.force_login(UserFactory(username="m_staff", is_staff=True))
+
+    wrong = [url for *_, url in _admin_pages() if client.get(url).status_code != 403]
+
+    assert wrong == []
+
+
+def test_a_superuser_opens_every_admin_list_and_add_page(client, world):
+    from django.test import RequestFactory
+
+    root = UserFactory(username="m_root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    request = RequestFactory().get("/")
+    request.user = root
+    wrong = []
+    for _model, model_admin, url in _admin_pages():
+        if client.get(url).status_code != 200:
+            wrong.append(url)
+        add = url + "add/"
+        expected = 200 if model_admin.has_add_permission(request) else 403
+        if client.get(add).status_code != expected:
+            wrong.append(f"{add} (expected {expected})")
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../calibration/settings.py",
+        "/static/%2e%2e/calibration/settings.py",
+        "/static/..%2fcalibration%2fsettings.py",
+        "/media/",
+        "/media/../db.sqlite3",
+    ],
+)
+def test_static_and_media_serve_no_project_files(client, path):
+    response = client.get(path)
+
+    assert response.status_code in (302, 404)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert b"SECRET_KEY" not in body
+
+
+def test_static_files_are_served_to_anyone(client):
+    response = client.get("/static/admin/css/base.css")
+
+    assert response.status_code == 200
