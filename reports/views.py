@@ -2,17 +2,31 @@ import csv
 import json
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from agreement.trends import period_label
 from datafiles import ImportFailed, errors_context, read_bytes
-from sessions import history
+from sessions import history as history_import
 from sessions.selectors import session_for_member
 from teams.permissions import content_manager_required, team_required
 
-from .forms import HistoryImportForm
-from .selectors import REPORT_CSV_COLUMNS, report_csv_rows, session_report_document
+from . import charts
+from .exports import csv_response
+from .forms import HistoryFilterForm, HistoryImportForm, ProfileFilterForm, TrendFilterForm
+from .selectors import (
+    REPORT_CSV_COLUMNS,
+    ReportAccess,
+    report_csv_rows,
+    session_report_document,
+)
+from .selectors import criteria as criteria_selectors
+from .selectors import history as history_selectors
+from .selectors import reviewers as reviewer_selectors
+from .selectors import trends as trend_selectors
 
 
 @content_manager_required
@@ -24,7 +38,7 @@ def import_history(request):
     errors: list = []
     if request.method == "POST" and form.is_valid():
         try:
-            result = history.import_history(
+            result = history_import.import_history(
                 data=read_bytes(form.cleaned_data["file"]),
                 team_name=None,
                 team=request.membership.team,
@@ -67,3 +81,222 @@ def session_report_download(request, session_id: int, fmt: str):
         writer.writerows(report_csv_rows(document))
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# --------------------------------------------------------------------------- manager pages
+def _wants_csv(request) -> bool:
+    return request.GET.get("format") == "csv"
+
+
+def _query_without(request, *names: str) -> str:
+    """The page's filters as a query string, minus ``names`` (for sort and page links)."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def _require_team_reports(access: ReportAccess) -> None:
+    if not access.sees_team_reports:
+        raise PermissionDenied("Trends, profiles and criterion health are for managers and admins.")
+
+
+@team_required
+def reports_home(request):
+    return redirect("reports:history")
+
+
+@team_required
+def history(request):
+    access = ReportAccess.for_request(request)
+    form = HistoryFilterForm(
+        request.GET or None, **history_selectors.history_choices(access=access)
+    )
+    if request.GET and not form.is_valid():
+        return render(request, "reports/history.html", {"form": form, "access": access}, status=400)
+    filters = form.cleaned_data if form.is_bound else {}
+    sessions = history_selectors.history_sessions(access=access, filters=filters)
+    if _wants_csv(request):
+        rows = [history_selectors.history_row(s) for s in sessions]
+        return csv_response(
+            "history.csv",
+            history_selectors.HISTORY_COLUMNS,
+            history_selectors.history_csv_rows(rows),
+        )
+    page = Paginator(sessions, history_selectors.PAGE_SIZE).get_page(filters.get("page"))
+    return render(
+        request,
+        "reports/history.html",
+        {
+            "form": form,
+            "access": access,
+            "page": page,
+            "rows": [history_selectors.history_row(s) for s in page.object_list],
+            "sort": filters.get("sort") or "-date",
+            "query_for_sort": _query_without(request, "sort", "page"),
+            "query_for_page": _query_without(request, "page"),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _trend_choices(access):
+    return history_selectors.history_choices(access=access)["scorecards"]
+
+
+@team_required
+def trends(request):
+    access = ReportAccess.for_request(request)
+    _require_team_reports(access)
+    form = TrendFilterForm(request.GET or None, scorecards=_trend_choices(access))
+    if request.GET and not form.is_valid():
+        return render(request, "reports/trends.html", {"form": form}, status=400)
+    filters = form.cleaned_data if form.is_bound else {"group": "team", "period": "month"}
+    series = trend_selectors.agreement_trends(
+        team=access.team,
+        group=filters["group"],
+        period=filters["period"],
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+        scorecard=filters.get("scorecard"),
+    )
+    if _wants_csv(request):
+        return csv_response(
+            "trends.csv", trend_selectors.TREND_COLUMNS, trend_selectors.trend_csv_rows(series)
+        )
+    for line in series:
+        line["alpha_chart"] = charts.alpha_trend_chart(line["name"], line["points"])
+        line["shares_chart"] = charts.shares_trend_chart(line["name"], line["points"])
+    return render(
+        request,
+        "reports/trends.html",
+        {"form": form, "series": series, "filters": filters, "query": request.GET.urlencode()},
+    )
+
+
+@team_required
+def reviewers(request):
+    access = ReportAccess.for_request(request)
+    if not access.sees_team_reports:
+        return redirect("reports:reviewer", user_id=request.user.pk)
+    form = ProfileFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return render(request, "reports/reviewers.html", {"form": form}, status=400)
+    filters = form.cleaned_data if form.is_bound else {}
+    overview = reviewer_selectors.reviewer_overview(
+        access=access, date_from=filters.get("date_from"), date_to=filters.get("date_to")
+    )
+    if _wants_csv(request):
+        return csv_response(
+            "reviewers.csv",
+            reviewer_selectors.PROFILE_COLUMNS,
+            reviewer_selectors.overview_csv_rows(overview),
+        )
+    heat = overview["heat"]
+    return render(
+        request,
+        "reports/reviewers.html",
+        {
+            "form": form,
+            **overview,
+            "heat_map": charts.heat_map(
+                "Bias against the consensus, reviewer × criterion (shrunk)",
+                heat["rows"],
+                heat["columns"],
+                heat["cells"],
+            )
+            if heat["columns"]
+            else None,
+            "heat_rows": list(zip(heat["rows"], heat["cells"], strict=True)),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@team_required
+def reviewer_profile(request, user_id: int):
+    access = ReportAccess.for_request(request)
+    user = reviewer_selectors.team_reviewer(access=access, user_id=user_id)
+    if user is None or not access.may_see_profile(user.pk):
+        raise Http404("No such reviewer in this team.")
+    form = ProfileFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return render(request, "reports/reviewer.html", {"form": form, "name": user}, status=400)
+    filters = form.cleaned_data if form.is_bound else {"period": "quarter"}
+    profile = reviewer_selectors.reviewer_profile(
+        access=access,
+        user=user,
+        period=filters["period"],
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+    )
+    if _wants_csv(request):
+        return csv_response(
+            f"reviewer-{user.pk}.csv",
+            reviewer_selectors.PROFILE_COLUMNS,
+            reviewer_selectors.profile_csv_rows(profile),
+        )
+    for figures in profile["over_time"].values():
+        for figure in figures:
+            figure["label"] = period_label(figure["period"], profile["period"])
+    chart_set = {
+        ref: {
+            "bias": charts.bias_trend_chart(f"{profile['name']} against the {ref}", figures)
+            if figures
+            else None,
+            "bars": charts.deviation_bars(
+                f"{profile['name']} against the {ref}", profile["per_criterion"][ref]
+            )
+            if profile["per_criterion"][ref]
+            else None,
+        }
+        for ref, figures in profile["over_time"].items()
+    }
+    return render(
+        request,
+        "reports/reviewer.html",
+        {
+            "form": form,
+            **profile,
+            "charts": chart_set,
+            "access": access,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@team_required
+def criterion_health(request):
+    access = ReportAccess.for_request(request)
+    _require_team_reports(access)
+    form = ProfileFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return render(request, "reports/criteria.html", {"form": form}, status=400)
+    filters = form.cleaned_data if form.is_bound else {}
+    rows = criteria_selectors.criterion_health(
+        team=access.team, date_from=filters.get("date_from"), date_to=filters.get("date_to")
+    )
+    if _wants_csv(request):
+        return csv_response(
+            "criterion-health.csv",
+            criteria_selectors.HEALTH_COLUMNS,
+            criteria_selectors.health_csv_rows(rows),
+        )
+    for row in rows:
+        row["chart"] = charts.alpha_trend_chart(row["name"], row["points"])
+    return render(
+        request,
+        "reports/criteria.html",
+        {
+            "form": form,
+            "criteria": rows,
+            "thresholds": {
+                "na": criteria_selectors.HIGH_NA_RATE,
+                "fail": criteria_selectors.HIGH_FAIL_RATE,
+                "disputed": criteria_selectors.OFTEN_DISPUTED,
+                "periods": criteria_selectors.LOW_AGREEMENT_PERIODS,
+                "sessions": criteria_selectors.MIN_SESSIONS_FOR_FLAGS,
+            },
+            "query": request.GET.urlencode(),
+        },
+    )
