@@ -288,7 +288,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "pong", "ref": ref})
 
     async def handle_sync(self, values, ref):
-        await self.send_snapshot()
+        await self.send_snapshot(ref=ref)
 
     async def handle_score_save(self, values, ref):
         result = await database_sync_to_async(services.score_save)(
@@ -393,12 +393,13 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 {"type": "nudge", "message": "The facilitator is waiting for your scores."}
             )
 
-    async def send_snapshot(self):
+    async def send_snapshot(self, ref=None):
         snapshot = await self._snapshot()
         if snapshot is None:
             await self.close(code=4404)
             return
-        await self.send_json(snapshot)
+        # The answer to a sync carries its ref, like every other answer.
+        await self.send_json(snapshot if ref is None else {**snapshot, "ref": ref})
 
     async def _snapshot(self):
         # Woken by the layer long after connect: drop connections the database has closed.
