@@ -10,22 +10,26 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from datafiles import ImportFailed, read_bytes
-from demo import INTERACTIONS_FILE, SCORECARD_FILE
+from demo import INTERACTIONS_FILE, SCORECARD_FILE, history
 from interactions.importing import import_interactions
 from interactions.models import Interaction
 from scorecards.importing import import_scorecards
 from scorecards.models import Criterion
+from scorecards.selectors import current_version
 from sessions import services as session_services
-from sessions.models import Score
+from sessions.models import CalibrationSession, Score
 from teams.models import Membership, Role, Team
 
 TEAM_NAME = "Northwind Support"
+HISTORY_WEEKS = 52
 PASSWORD = "concord-demo"
 EMAIL_DOMAIN = "northwind.example"
 
@@ -88,12 +92,14 @@ class Command(BaseCommand):
         )
         import_interactions(team=team, data=read_bytes(INTERACTIONS_FILE), fmt="json")
         _past_session(team, users)
+        _year_of_history(team, users)
         _weekly_template(team, users)
         return team, kept
 
     def _summary(self, team: Team) -> None:
         memberships = team.memberships.select_related("user").order_by("role", "user__username")
-        criteria = Criterion.objects.filter(version__scorecard__team=team)
+        current = [current_version(scorecard=s) for s in team.scorecards.all()]
+        criteria = Criterion.objects.filter(version__in=current)
         channels = Counter(Interaction.objects.filter(team=team).values_list("channel", flat=True))
         by_channel = ", ".join(f"{count} {channel}" for channel, count in sorted(channels.items()))
         self.stdout.write(self.style.SUCCESS(f"Demo team “{team.name}” created."))
@@ -183,7 +189,43 @@ def _past_session(team: Team, users: dict) -> None:
         text="Add a worked example of identity verification to the guidance",
         owner_id=users["maria"].pk,
     )
+    # Held when its title says, so it sits in the history among the weekly sessions.
+    CalibrationSession.objects.filter(pk=session.pk).update(held_on_date=_last_october_second())
     session_services.session_close(session_id=session.pk, actor=users[FACILITATOR])
+
+
+def _last_october_second():
+    today = timezone.localdate()
+    this_year = today.replace(month=10, day=2)
+    return this_year if this_year < today else this_year.replace(year=today.year - 1)
+
+
+def _year_of_history(team: Team, users: dict) -> None:
+    """A year of weekly sessions before today (demo/history.py), so the reports have something
+    to show over time: the scorecard is reworded halfway, on its hardest criterion."""
+    scorecard = team.scorecards.get()
+    today = timezone.localdate()
+    end = today - timedelta(days=7)
+    start = end - timedelta(weeks=HISTORY_WEEKS - 1)
+    dates = history.session_dates(start, end, HISTORY_WEEKS)
+    first_version = scorecard.versions.get()
+    reworded_on = dates[HISTORY_WEEKS // 2]
+    history.reword_criterion(
+        scorecard=scorecard,
+        name=history.REWORDED,
+        guidance=history.REWORDING,
+        user=users[FACILITATOR],
+    )
+    second_version = scorecard.versions.exclude(pk=first_version.pk).get()
+    history.write_history(
+        team=team,
+        facilitator=users[FACILITATOR],
+        raters=[(users[rater.username], rater) for rater in history.DEMO_RATERS],
+        baseline=users["maria"],
+        versions=[(start, first_version), (reworded_on, second_version)],
+        interactions=list(Interaction.objects.filter(team=team)),
+        dates=dates,
+    )
 
 
 def _weekly_template(team: Team, users: dict) -> None:
