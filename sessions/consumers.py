@@ -118,9 +118,14 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             await super().dispatch(message)
         except StopConsumer:
             raise
-        except TRANSIENT_ERRORS as error:
-            await self.unavailable(None, error)
-        except Exception:
+        except Exception as error:
+            if message.get("type") == "websocket.disconnect":
+                # The client is gone: log it and still end the consumer.
+                logger.warning("Session %s websocket: leaving failed: %r", self._id(), error)
+                raise StopConsumer() from error
+            if isinstance(error, TRANSIENT_ERRORS):
+                await self.unavailable(None, error)
+                return
             logger.exception("Session %s websocket: %s failed", self._id(), message.get("type"))
             await self.send_error(None, "server_error", "The server could not handle this.")
 
@@ -385,10 +390,11 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     # --- events from the channel layer -------------------------------------------------
 
     async def session_changed(self, event):
-        await self.send_snapshot()
+        if not self.closing:
+            await self.send_snapshot()
 
     async def session_nudge(self, event):
-        if event.get("user_id") == self.user.pk:
+        if not self.closing and event.get("user_id") == self.user.pk:
             await self.send_json(
                 {"type": "nudge", "message": "The facilitator is waiting for your scores."}
             )

@@ -9,7 +9,7 @@ import logging
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels.layers import get_channel_layer
 from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -24,6 +24,11 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 DATABASE = "The server is reconnecting to its database…"
 LAYER = "The server is reconnecting to its live-update service…"
+
+
+def layer_class():
+    """The channel layer the consumer uses: in memory, or Redis when REDIS_URL is set."""
+    return type(get_channel_layer())
 
 
 def failing(error):
@@ -59,7 +64,7 @@ async def unavailable_then_closed(communicator, ref=None):
 )
 async def test_a_channel_layer_down_at_connect_closes_with_try_again_later(monkeypatch, error):
     world = await make_world()
-    monkeypatch.setattr(InMemoryChannelLayer, "group_add", async_failing(error))
+    monkeypatch.setattr(layer_class(), "group_add", async_failing(error))
 
     communicator, connected, _ = await connect(world.reviewers[0], world.session)
     message, code = await unavailable_then_closed(communicator)
@@ -74,12 +79,20 @@ async def test_a_channel_layer_down_at_connect_closes_with_try_again_later(monke
 async def test_a_database_down_at_connect_closes_with_try_again_later(monkeypatch, error):
     world = await make_world()
     monkeypatch.setattr(services, "connection_open", failing(error))
+    discarded = []
+    real_discard = layer_class().group_discard
+
+    async def group_discard(self, group, channel):
+        discarded.append(group)
+        await real_discard(self, group, channel)
+
+    monkeypatch.setattr(layer_class(), "group_discard", group_discard)
 
     communicator, connected, _ = await connect(world.reviewers[0], world.session)
     message, code = await unavailable_then_closed(communicator)
 
     assert connected and (message, code) == (DATABASE, 1013)
-    assert not get_channel_layer().groups.get(services.group_name_for(world.session.pk))
+    assert discarded == [services.group_name_for(world.session.pk)]  # joined, then left
     await communicator.disconnect()
 
 
@@ -127,9 +140,7 @@ async def test_a_broadcast_failing_after_the_commit_says_unavailable(monkeypatch
     world = await make_world()
     await sync_to_async(world.score_all)(world.reviewers[0], world.items[0], (1, 4, 2))
     communicator, _, _ = await connect(world.reviewers[0], world.session)
-    monkeypatch.setattr(
-        InMemoryChannelLayer, "group_send", async_failing(RedisConnectionError("refused"))
-    )
+    monkeypatch.setattr(layer_class(), "group_send", async_failing(RedisConnectionError("refused")))
 
     await communicator.send_json_to({"type": "submit", "ref": "sub", "item": world.items[0].pk})
     message, code = await unavailable_then_closed(communicator, ref="sub")
@@ -156,7 +167,7 @@ async def test_a_pushed_snapshot_during_a_database_outage_closes_with_1013(monke
 async def test_the_channel_layer_failing_under_an_idle_socket_closes_with_1013(monkeypatch):
     world = await make_world()
     redis_gone = asyncio.Event()
-    real_receive = InMemoryChannelLayer.receive
+    real_receive = layer_class().receive
 
     async def receive(self, channel):
         # Waits like a blocking pop on Redis; fails when the test takes Redis away.
@@ -169,7 +180,7 @@ async def test_the_channel_layer_failing_under_an_idle_socket_closes_with_1013(m
         gone.cancel()
         return waiting.result()
 
-    monkeypatch.setattr(InMemoryChannelLayer, "receive", receive)
+    monkeypatch.setattr(layer_class(), "receive", receive)
     communicator, connected, _ = await connect(world.reviewers[0], world.session)
     assert connected
     await receive_until(communicator, lambda f: f.get("type") == "snapshot")
@@ -186,7 +197,7 @@ async def test_leaving_during_an_outage_is_quiet(monkeypatch, caplog):
     communicator, _, _ = await connect(world.reviewers[0], world.session)
     await receive_until(communicator, lambda f: f.get("type") == "snapshot")
     monkeypatch.setattr(
-        InMemoryChannelLayer, "group_discard", async_failing(RedisConnectionError("refused"))
+        layer_class(), "group_discard", async_failing(RedisConnectionError("refused"))
     )
 
     with caplog.at_level(logging.WARNING, logger="sessions.consumers"):
@@ -209,3 +220,20 @@ async def test_after_an_outage_the_next_connection_works(monkeypatch):
 
     assert connected and pong["type"] == "pong"
     await second.disconnect()
+
+
+async def test_the_consumer_ends_when_the_database_fails_as_the_client_leaves(monkeypatch):
+    import channels.generic.websocket
+
+    world = await make_world()
+    communicator, _, _ = await connect(world.reviewers[0], world.session)
+    await receive_until(communicator, lambda f: f.get("type") == "snapshot")
+    monkeypatch.setattr(
+        channels.generic.websocket,
+        "aclose_old_connections",
+        async_failing(OperationalError("the database went away")),
+    )
+
+    await communicator.disconnect()  # raises if the consumer crashed or never stopped
+
+    assert communicator.future.done() and communicator.future.exception() is None
