@@ -66,19 +66,19 @@ DEMO_RATERS = [
 ]
 # Extra noise per criterion (share of the scale); the reworded one gets easier afterwards.
 DIFFICULTY = {
-    "Understood the customer's issue": 0.03,
-    "Correct information given": 0.02,
-    "Resolved or set a clear next step": 0.05,
-    "Root cause category": 0.12,
+    "Understood the customer's issue": 0.01,
+    "Correct information given": 0.0,
+    "Resolved or set a clear next step": 0.04,
+    "Root cause category": 0.10,
     "Tone and empathy": 0.16,
-    "Clarity and structure": 0.06,
+    "Clarity and structure": 0.05,
     "Set expectations on timing": 0.10,
-    "Verified identity before account changes": 0.01,
-    "Offered refund correctly": 0.04,
-    "Ticket documented and tagged": 0.03,
+    "Verified identity before account changes": 0.0,
+    "Offered refund correctly": 0.02,
+    "Ticket documented and tagged": 0.01,
 }
 REWORDED = "Tone and empathy"
-REWORDED_DIFFICULTY = 0.03
+REWORDED_DIFFICULTY = 0.01
 REWORDING = (
     "Score what the customer would say about how they were treated: 5 = they would thank the "
     "agent for it; 3 = polite and correct but generic; 1 = curt, blaming or sarcastic. Judge "
@@ -113,7 +113,7 @@ class _Reader:
 
     def truth(self, spec) -> float:
         # Mostly decent conversations, some poor ones: a position on 0..1.
-        return min(max(self.rng.betavariate(1.6, 1.3), 0.0), 1.0)
+        return min(max(self.rng.betavariate(1.1, 1.0), 0.0), 1.0)
 
     def rating(self, spec, truth: float, bias: float, noise: float) -> int:
         lo, hi = int(spec.scale_min), int(spec.scale_max)

@@ -88,10 +88,7 @@ class TrendFilterForm(forms.Form):
         return data
 
 
-class ProfileFilterForm(forms.Form):
-    PERIODS = [("month", "Monthly"), ("quarter", "Quarterly")]
-
-    period = forms.ChoiceField(choices=PERIODS, required=False)
+class DateRangeForm(forms.Form):
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -101,8 +98,19 @@ class ProfileFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        data["period"] = data.get("period") or "quarter"
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             raise forms.ValidationError("The start date must not be after the end date.")
+        return data
+
+
+class ProfileFilterForm(DateRangeForm):
+    PERIODS = [("quarter", "Quarterly"), ("month", "Monthly")]
+
+    period = forms.ChoiceField(choices=PERIODS, required=False)
+    field_order = ["period", "date_from", "date_to"]
+
+    def clean(self):
+        data = super().clean()
+        data["period"] = data.get("period") or "quarter"
         return data

@@ -16,7 +16,13 @@ from teams.permissions import content_manager_required, team_required
 
 from . import charts
 from .exports import csv_response
-from .forms import HistoryFilterForm, HistoryImportForm, ProfileFilterForm, TrendFilterForm
+from .forms import (
+    DateRangeForm,
+    HistoryFilterForm,
+    HistoryImportForm,
+    ProfileFilterForm,
+    TrendFilterForm,
+)
 from .selectors import (
     REPORT_CSV_COLUMNS,
     ReportAccess,
@@ -179,7 +185,7 @@ def reviewers(request):
     access = ReportAccess.for_request(request)
     if not access.sees_team_reports:
         return redirect("reports:reviewer", user_id=request.user.pk)
-    form = ProfileFilterForm(request.GET or None)
+    form = DateRangeForm(request.GET or None)
     if request.GET and not form.is_valid():
         return render(request, "reports/reviewers.html", {"form": form}, status=400)
     filters = form.cleaned_data if form.is_bound else {}
@@ -269,7 +275,7 @@ def reviewer_profile(request, user_id: int):
 def criterion_health(request):
     access = ReportAccess.for_request(request)
     _require_team_reports(access)
-    form = ProfileFilterForm(request.GET or None)
+    form = DateRangeForm(request.GET or None)
     if request.GET and not form.is_valid():
         return render(request, "reports/criteria.html", {"form": form}, status=400)
     filters = form.cleaned_data if form.is_bound else {}
