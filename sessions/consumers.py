@@ -127,6 +127,11 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 await self.unavailable(None, error)
                 return
             logger.exception("Session %s websocket: %s failed", self._id(), message.get("type"))
+            if not self.accepted:
+                # A handshake left pending would hang the browser: turn it away instead.
+                await self.close(code=1011)
+                await self.leave()
+                return
             await self.send_error(None, "server_error", "The server could not handle this.")
 
     # --- opening and closing -----------------------------------------------------------

@@ -10,8 +10,8 @@ import logging
 import pytest
 from asgiref.sync import sync_to_async
 
-from sessions import services
-from sessions.models import ActionItem, Score
+from sessions import consumers, services
+from sessions.models import ActionItem, Connection, Score
 
 from .live_socket import connect, has_ref, make_world, receive_until, session_state, still_open
 
@@ -231,7 +231,6 @@ async def test_a_bug_in_a_handler_gets_a_generic_error_frame_and_is_logged(monke
 async def test_a_bug_while_building_a_pushed_snapshot_keeps_the_connection(monkeypatch, caplog):
     world = await make_world()
     communicator, _, _ = await connect(world.reviewers[0], world.session)
-    from sessions import consumers
 
     def broken(self):
         raise KeyError("another viewer's data")
@@ -301,4 +300,22 @@ async def test_text_no_database_can_store_is_refused(comment):
 
     assert error["code"] == "bad_frame" and "'comment'" in error["message"]
     assert await sync_to_async(Score.objects.count)() == 0
+    await communicator.disconnect()
+
+
+async def test_a_bug_while_connecting_turns_the_handshake_away_instead_of_hanging(
+    monkeypatch, caplog
+):
+    world = await make_world()
+
+    def broken(self):
+        raise KeyError("snapshot bug")
+
+    monkeypatch.setattr(consumers.SessionConsumer, "_build_snapshot", broken)
+    with caplog.at_level(logging.ERROR, logger="sessions.consumers"):
+        communicator, connected, _ = await connect(world.reviewers[0], world.session)
+
+    assert not connected
+    assert any(record.exc_info for record in caplog.records)
+    assert not await sync_to_async(Connection.objects.exists)()
     await communicator.disconnect()
