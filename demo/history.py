@@ -178,6 +178,10 @@ def write_history(
         ],
         batch_size=BATCH,
     )
+    # Created the morning they were held (auto_now_add stamped today on the insert).
+    for session in sessions:
+        session.created_at = _at(session.held_on_date, 9)
+    CalibrationSession.objects.bulk_update(sessions, ["created_at"], batch_size=BATCH)
     through = CalibrationSession.criteria.through
     through.objects.bulk_create(
         [

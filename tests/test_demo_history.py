@@ -37,6 +37,8 @@ def test_seed_demo_writes_a_year_of_weekly_history_that_tells_a_story():
     dates = sorted(SessionSummary.objects.values_list("held_on_date", flat=True))
     assert (dates[-1] - dates[0]).days >= 350
     assert dates[-1] < timezone.localdate()
+    weekly = closed.filter(title__startswith="Weekly calibration")
+    assert all(s.created_at.date() == s.held_on_date for s in weekly)  # no "created today"
 
     labels = {
         r["name"]: r["consensus"]["bias"].label
