@@ -66,6 +66,13 @@ def format_percent(value, digits: int = 0) -> str:
     return DASH if value is None else _minus(f"{value * 100:.{digits}f}") + "%"
 
 
+def format_shares(counts) -> dict[str, str]:
+    """{"1": 3, "0": 1} -> {"1": "75%", "0": "25%"}: each answer's share of all the answers,
+    as the distribution of a criterion shows it."""
+    total = sum(counts.values())
+    return {key: format_percent(count / total) for key, count in counts.items()} if total else {}
+
+
 def format_signed_percent(value, digits: int = 1) -> str:
     """-0.0147 -> "−1.5%", 0.125 -> "+12.5%": a bias, where the sign is the point."""
     value = round_figure(value)

@@ -4,6 +4,7 @@ import pytest
 
 from agreement import FIGURES_HELP, RELIABLE, TENTATIVE, format_alpha, format_interval, round_figure
 from agreement.core import plain_reading, reading_code
+from agreement.display import format_shares
 
 
 def test_reading_thresholds_are_krippendorffs():
@@ -48,3 +49,11 @@ def test_figures_keep_four_decimals():
 def test_the_help_text_states_the_thresholds_in_force():
     assert f"{RELIABLE:.3f}" in FIGURES_HELP["thresholds"]
     assert f"{TENTATIVE:.3f}" in FIGURES_HELP["thresholds"]
+
+
+def test_shares_of_a_distribution_are_whole_percentages_of_all_answers():
+    assert format_shares({"1": 3, "0": 1}) == {"1": "75%", "0": "25%"}
+    assert format_shares({"2": 1, "1": 1, "na": 1}) == {"2": "33%", "1": "33%", "na": "33%"}
+    # One rounding rule for every percentage: 1 of 8 is 12.5%, written as format_percent does.
+    assert format_shares({"1": 1, "0": 7})["1"] == "12%"
+    assert format_shares({}) == {}

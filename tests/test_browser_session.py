@@ -460,6 +460,9 @@ def test_figures_are_the_servers_strings_in_the_room_and_present_mode(new_page, 
     if row["disagreement_text"] and row["n"] >= 2:
         expect(top.get_by_test_id("disagreement")).to_contain_text(f"· {row['disagreement_text']}")
     expect(top.get_by_test_id("criterion-alpha")).to_contain_text(criterion_alpha["reading"])
+    for key, share in row["distribution_shares"].items():
+        count = top.locator(f'.dist-row[data-value="{key}"] .dist-count')
+        expect(count).to_have_attribute("title", share)
 
     page.get_by_test_id("all-tab").click()
     session_agreement = page.get_by_test_id("session-agreement")

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from agreement import FIGURES_HELP, format_alpha, format_interval
+from agreement.display import format_shares
 from sessions import selectors, services
 from sessions.models import UnsubmittedPolicy
 from sessions.selectors import snapshot as snapshot_module
@@ -274,6 +275,10 @@ def test_snapshot_sends_each_figure_formatted_with_its_verdict():
     for row in rows:
         expected = None if row["disagreement"] is None else f"{row['disagreement']:.2f}"
         assert row["disagreement_text"] == expected
+    for revealed in snapshot["revealed"].values():
+        for row in revealed["ranking"]:
+            assert row["distribution_shares"] == format_shares(row["distribution"])
+            assert set(row["distribution_shares"]) == set(row["distribution"])
     assert snapshot["figures_help"] == FIGURES_HELP
 
 

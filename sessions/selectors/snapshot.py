@@ -19,6 +19,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from agreement import DISAGREEMENT_RULE, FIGURES_HELP, rank_criteria, rank_session
+from agreement.display import format_shares
 from scorecards.selectors import criterion_spec
 
 from ..models import (
@@ -154,6 +155,8 @@ def _build_shared_state(session: CalibrationSession) -> SharedState:
             if e["is_baseline"]
         }
         ranking = rank_criteria(specs, values, baseline)
+        for row in ranking:
+            row["distribution_shares"] = format_shares(row["distribution"])
         rankings.append(ranking)
         revealed[item.pk] = {
             "ratings": dict(ratings),

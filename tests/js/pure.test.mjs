@@ -64,12 +64,14 @@ test("ratings are labelled as the scorecard names them", () => {
 });
 
 test("distribution rows: every option, N/A when allowed, widths against the largest count", () => {
-  const rows = distributionRows(passFail, { 1: 3, 0: 1 });
-  assert.deepEqual(rows.map(([key, label, count, width]) => [key, label, count, width]), [
-    ["1", "Pass", 3, 100],
-    ["0", "Fail", 1, 33],
-    ["na", "N/A", 0, 0],
+  const rows = distributionRows(passFail, { 1: 3, 0: 1 }, { 1: "75%", 0: "25%" });
+  assert.deepEqual(rows, [
+    ["1", "Pass", 3, 100, "75%"],
+    ["0", "Fail", 1, 33, "25%"],
+    ["na", "N/A", 0, 0, "0%"],
   ]);
+  // The share is the server's text, whatever the counts would round to here.
+  assert.equal(distributionRows(passFail, { 1: 1, 0: 7 }, { 1: "12%", 0: "88%" })[0][4], "12%");
 });
 
 test("revealed lookups: raters, per interaction, excluded and summary lines", () => {

@@ -83,28 +83,28 @@ export function reviewerList(criterion, entries) {
 }
 
 /**
- * The rows of a distribution chart: [key, label, count, width %, share %] for each option of
- * the scale, N/A included when allowed or used.
+ * The rows of a distribution chart: [key, label, count, width %, share] for each option of the
+ * scale, N/A included when allowed or used. The bar's width is layout (against the largest
+ * count); the share is the server's text (`distribution_shares`), "0%" for an unchosen option.
  */
-export function distributionRows(criterion, distribution) {
+export function distributionRows(criterion, distribution, shares = {}) {
   const rows = criterion.choices.map(([code, label]) => [String(code), label]);
   if (criterion.na_allowed || distribution.na) rows.push(["na", "N/A"]);
-  const total = Object.values(distribution).reduce((sum, count) => sum + count, 0) || 1;
   const max = Math.max(1, ...Object.values(distribution));
   return rows.map(([key, label]) => {
     const count = distribution[key] || 0;
-    return [key, label, count, Math.round((count / max) * 100), Math.round((count / total) * 100)];
+    return [key, label, count, Math.round((count / max) * 100), count ? shares[key] ?? "" : "0%"];
   });
 }
 
-/** A small bar chart of how many chose each option. */
-export function distributionChart(criterion, distribution, { large = false } = {}) {
+/** A small bar chart of how many chose each option, from a ranking row. */
+export function distributionChart(criterion, row, { large = false } = {}) {
   const list = h("ul", {
     class: `dist${large ? " dist-large" : ""}`,
     "aria-label": "Distribution of answers",
     "data-testid": "distribution",
   });
-  for (const [key, label, count, width, share] of distributionRows(criterion, distribution)) {
+  for (const [key, label, count, width, share] of distributionRows(criterion, row.distribution || {}, row.distribution_shares || {})) {
     const bar = h("span", { class: "dist-bar" });
     // Width from data, set through CSSOM (a style attribute would break a strict CSP).
     bar.style.setProperty("--w", `${width}%`);
@@ -114,7 +114,7 @@ export function distributionChart(criterion, distribution, { large = false } = {
         { class: `dist-row${count ? "" : " is-zero"}`, dataset: { value: key } },
         h("span", { class: "dist-label", text: label }),
         h("span", { class: "dist-track" }, bar),
-        h("span", { class: "dist-count", text: String(count), title: `${share}%` }),
+        h("span", { class: "dist-count", text: String(count), title: share || null }),
       ),
     );
   }

@@ -166,7 +166,7 @@ export function createStage({ live, stage, snap, itemName, open }) {
       h("span", { class: "muted", text: row.n ? `${ratingsCount(row.n)} · ${criterion.scale}` : criterion.scale }),
     ]);
     fillAlpha(scope, criterion);
-    fill(slots.left, h("h3", { class: "present-sub", text: "Answers" }), distributionChart(criterion, row.distribution || {}, { large: true }));
+    fill(slots.left, h("h3", { class: "present-sub", text: "Answers" }), distributionChart(criterion, row, { large: true }));
     const excluded = excludedLine(itemById(snap(), scope)?.excluded);
     fill(
       slots.right,
@@ -203,7 +203,7 @@ export function createStage({ live, stage, snap, itemName, open }) {
         go.addEventListener("click", () => open(item.id, criterion.id));
         return [
           h("div", { class: "present-item-head" }, go, rowLevelPill(itemRow)),
-          distributionChart(criterion, itemRow.distribution || {}),
+          distributionChart(criterion, itemRow),
           h("p", { class: "present-item-consensus", text: agreed }),
         ];
       }),

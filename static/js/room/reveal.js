@@ -122,7 +122,7 @@ export function createReveal(state, container) {
         ),
       ),
     );
-    rowRef.dist.replaceChildren(distributionChart(criterion, row.distribution || {}));
+    rowRef.dist.replaceChildren(distributionChart(criterion, row));
     rowRef.people.replaceChildren(reviewerList(criterion, entries));
     rowRef.consensus.update(revealed.consensus[String(criterion.id)], {
       editable: state.snap.me.is_facilitator && !state.isClosed(),
