@@ -120,3 +120,71 @@ class Criterion(models.Model):
             ordered=self.scale_ordered,
             fail_values=tuple(self.fail_values or ()),
         )
+
+
+class CalibrationNote(models.Model):
+    """A consensus note ("how to read this criterion from now on") kept with the criterion.
+
+    It follows the criterion's `key` across versions. The session layer writes it when a
+    consensus is recorded; scorecards sits below sessions, so the session, its date and the
+    agreed example are plain copies plus a generic reference (`source_kind`, `source_id`), never
+    a foreign key into sessions. It holds only what the consensus itself states: the agreed
+    rating, never a reviewer's rating, comment or name.
+    """
+
+    SOURCE_CONSENSUS = "consensus"
+
+    scorecard = models.ForeignKey(
+        Scorecard, on_delete=models.CASCADE, related_name="calibration_notes"
+    )
+    criterion_key = models.UUIDField(db_index=True)
+    # The version's criterion the consensus was recorded on (its name at the time).
+    criterion = models.ForeignKey(
+        Criterion, on_delete=models.CASCADE, related_name="calibration_notes"
+    )
+    text = models.TextField()
+    source_kind = models.CharField(max_length=20, default=SOURCE_CONSENSUS)
+    source_id = models.PositiveBigIntegerField()
+    session_id = models.PositiveBigIntegerField()
+    session_title = models.CharField(max_length=200)
+    recorded_at = models.DateTimeField()
+    interaction_id = models.PositiveBigIntegerField(null=True, blank=True)
+    interaction_label = models.CharField(max_length=450, blank=True)
+    rating_label = models.CharField(max_length=200, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Set when the note was folded into the guidance of this version.
+    folded_into = models.ForeignKey(
+        ScorecardVersion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="folded_notes",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_kind", "source_id"], name="calibration_note_unique_source"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(folded_into__isnull=True)
+                | models.Q(superseded_at__isnull=False),
+                name="calibration_note_folded_is_superseded",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Note on {self.criterion.name} from {self.session_title}"
+
+    @property
+    def is_superseded(self) -> bool:
+        return self.superseded_at is not None

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 
 from agreement import CriterionSpec
 
-from .models import Criterion, Scorecard, ScorecardVersion
+from .models import CalibrationNote, Criterion, Scorecard, ScorecardVersion
 from .scales import ScaleKind
 
 T = TypeVar("T")
@@ -109,6 +109,40 @@ def current_versions_with_criteria(
     return [
         (scorecard, by_version.get(scorecard.current_version_id, [])) for scorecard in scorecards
     ]
+
+
+# --- calibration notes ----------------------------------------------------------------------
+
+
+def calibration_notes(*, scorecard: Scorecard) -> dict:
+    """Every note of the scorecard, superseded ones included, by criterion key, newest first."""
+    notes = CalibrationNote.objects.filter(scorecard=scorecard).select_related(
+        "folded_into", "superseded_by", "criterion"
+    )
+    by_key: dict = {}
+    for note in notes.order_by("-recorded_at", "-id"):
+        by_key.setdefault(note.criterion_key, []).append(note)
+    return by_key
+
+
+def open_notes_for_criteria(*, scorecard_id: int, keys: Iterable) -> dict:
+    """What a reviewer reads while scoring: the notes not superseded, by key, newest first."""
+    notes = CalibrationNote.objects.filter(
+        scorecard_id=scorecard_id, criterion_key__in=list(keys), superseded_at=None
+    ).order_by("-recorded_at", "-id")
+    by_key: dict = {}
+    for note in notes:
+        by_key.setdefault(note.criterion_key, []).append(note)
+    return by_key
+
+
+def calibration_note_for_team(*, team, pk: int) -> CalibrationNote | None:
+    """A note of one of the team's scorecards; another team's note is simply not found."""
+    return (
+        CalibrationNote.objects.filter(scorecard__team=team, pk=pk)
+        .select_related("scorecard")
+        .first()
+    )
 
 
 # --- grouping --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Criterion, Scorecard, ScorecardVersion
+from .models import CalibrationNote, Criterion, Scorecard, ScorecardVersion
 from .selectors import current_version, display_order
 from .specs import CriterionData, SpecError, check_critical, describe_changes
 
@@ -256,8 +256,10 @@ def _match_by_name(entries: list[Entry], criteria: Sequence[CriterionData]) -> l
 # --- the one way criteria change -------------------------------------------------------------
 
 
-def _edit(scorecard: Scorecard, user, change) -> Edit:
-    """Applies `change` (wanted entries from current entries) under a lock on the scorecard."""
+def _edit(scorecard: Scorecard, user, change, *, also: Sequence[str] = ()) -> Edit:
+    """Applies `change` (wanted entries from current entries) under a lock on the scorecard.
+
+    `also` adds words to the changelog (why the change was made), only if something changed."""
     with transaction.atomic():
         Scorecard.objects.select_for_update().filter(pk=scorecard.pk).first()
         version = _current_version(scorecard, user)
@@ -269,6 +271,7 @@ def _edit(scorecard: Scorecard, user, change) -> Edit:
         changes = _describe(entries, wanted)
         if not changes:
             return Edit(version=version, changes=[])
+        changes = [*changes, *also]
         if version.is_locked:
             return _write_new_version(version, wanted, changes, user)
         _write_in_place(version, current, wanted)
@@ -364,3 +367,161 @@ def _create_criteria(version: ScorecardVersion, wanted: list[Entry], *, only_new
         for position, (key, data) in enumerate(wanted)
         if key is None or not only_new
     )
+
+
+# --- calibration notes -----------------------------------------------------------------------
+
+NOTE_MAX_LENGTH = 5000
+
+
+@dataclass(frozen=True)
+class NoteSource:
+    """Where a note comes from, as plain values: the layer above (sessions) fills this in."""
+
+    source_id: int
+    session_id: int
+    session_title: str
+    recorded_at: object  # a datetime
+    interaction_id: int | None = None
+    interaction_label: str = ""
+    rating_label: str = ""
+    source_kind: str = CalibrationNote.SOURCE_CONSENSUS
+
+
+@transaction.atomic
+def calibration_note_record(
+    *, criterion: Criterion, text: str, source: NoteSource
+) -> CalibrationNote | None:
+    """Keeps the note of one consensus in step with it: created, updated, or (blank) removed.
+
+    A note whose text changes is a new reading of the criterion, so it is shown again even if
+    its earlier text was superseded."""
+    text = (text or "").strip()
+    existing = (
+        CalibrationNote.objects.select_for_update()
+        .filter(source_kind=source.source_kind, source_id=source.source_id)
+        .first()
+    )
+    if not text:
+        if existing is not None:
+            existing.delete()
+        return None
+    values = {
+        "scorecard_id": criterion.version.scorecard_id,
+        "criterion_key": criterion.key,
+        "criterion": criterion,
+        "text": text[:NOTE_MAX_LENGTH],
+        "session_id": source.session_id,
+        "session_title": source.session_title[:200],
+        "recorded_at": source.recorded_at,
+        "interaction_id": source.interaction_id,
+        "interaction_label": source.interaction_label[:450],
+        "rating_label": source.rating_label[:200],
+    }
+    if existing is None:
+        return CalibrationNote.objects.create(
+            source_kind=source.source_kind, source_id=source.source_id, **values
+        )
+    if existing.text != values["text"]:
+        values.update(superseded_at=None, superseded_by=None, folded_into=None)
+    for name, value in values.items():
+        setattr(existing, name, value)
+    existing.save()
+    return existing
+
+
+@transaction.atomic
+def calibration_note_remove(*, source_id: int, source_kind: str = CalibrationNote.SOURCE_CONSENSUS):
+    CalibrationNote.objects.filter(source_kind=source_kind, source_id=source_id).delete()
+
+
+@transaction.atomic
+def calibration_note_supersede(*, note: CalibrationNote, user) -> CalibrationNote:
+    """Keeps the note on the scorecard page, struck through, and out of the scoring room."""
+    note = CalibrationNote.objects.select_for_update().get(pk=note.pk)
+    if note.is_superseded:
+        raise ScorecardError("This note is already superseded.")
+    note.superseded_at = timezone.now()
+    note.superseded_by = user
+    note.save(update_fields=["superseded_at", "superseded_by"])
+    return note
+
+
+@transaction.atomic
+def calibration_note_restore(*, note: CalibrationNote) -> CalibrationNote:
+    note = CalibrationNote.objects.select_for_update().get(pk=note.pk)
+    if not note.is_superseded:
+        raise ScorecardError("This note is not superseded.")
+    if note.folded_into_id is not None:
+        raise ScorecardError(
+            "This note was folded into the guidance of a version: edit the guidance instead."
+        )
+    note.superseded_at = None
+    note.superseded_by = None
+    note.save(update_fields=["superseded_at", "superseded_by"])
+    return note
+
+
+def calibration_notes_fold(
+    *,
+    scorecard: Scorecard,
+    key: uuid.UUID,
+    note_ids: Sequence[int],
+    guidance_right: str,
+    guidance_wrong: str,
+    user=None,
+) -> Edit:
+    """Writes notes into a criterion's guidance as a scorecard change, then supersedes them.
+
+    The change goes where every edit goes (a new version if the current one is in use), and
+    its changelog entry names the notes' sessions. Nothing is written unless the guidance
+    actually changes."""
+    with transaction.atomic():
+        Scorecard.objects.select_for_update().filter(pk=scorecard.pk).first()
+        ids = sorted({int(note_id) for note_id in note_ids})
+        if not ids:
+            raise ScorecardError("Choose the notes to fold into the guidance.", field="notes")
+        notes = list(
+            CalibrationNote.objects.select_for_update()
+            .filter(scorecard=scorecard, criterion_key=key, pk__in=ids, superseded_at=None)
+            .order_by("recorded_at", "id")
+        )
+        if len(notes) != len(ids):
+            raise ScorecardError(
+                "Some of those notes are not open notes of this criterion. Reload the page "
+                "and try again.",
+                field="notes",
+            )
+        sessions = ", ".join(dict.fromkeys(f"“{note.session_title}”" for note in notes))
+        count = f"{len(notes)} calibration note{'s' if len(notes) > 1 else ''}"
+
+        def change(entries: list[Entry]) -> list[Entry]:
+            old = _data_for(entries, key)
+            new = replace(
+                old, guidance_right=guidance_right.strip(), guidance_wrong=guidance_wrong.strip()
+            )
+            return _replace_data(entries, key, new)
+
+        name = _data_for(_current_entries(scorecard), key).name
+        edit = _edit(scorecard, user, change, also=[f"“{name}”: folded {count} from {sessions}"])
+        if not edit.changed:
+            raise ScorecardError(
+                "The guidance is unchanged: write what the notes say into it, then fold them.",
+                field="guidance_right",
+            )
+        now = timezone.now()
+        for note in notes:
+            note.superseded_at = now
+            note.superseded_by = user
+            note.folded_into = edit.version
+        CalibrationNote.objects.bulk_update(
+            notes, ["superseded_at", "superseded_by", "folded_into"]
+        )
+        return edit
+
+
+def _current_entries(scorecard: Scorecard) -> list[Entry]:
+    version = current_version(scorecard=scorecard)
+    if version is None:
+        raise Criterion.DoesNotExist("No such criterion on this scorecard.")
+    return [(c.key, CriterionData.from_criterion(c)) for c in version.criteria.order_by("position")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from scorecards import services as scorecard_services
 from teams.models import Membership
 
 from ..models import ActionItem, CalibrationSession, Consensus, Participant, SessionStatus
@@ -44,8 +45,55 @@ def consensus_save(
             criterion=criterion,
             defaults={"value": code, "is_na": bool(is_na), "note": note, "decided_by": actor},
         )
+        calibration_note_write(consensus=consensus, session=session, item=item)
         announce_change(session.pk, "consensus")
     return consensus
+
+
+def calibration_note_write(*, consensus: Consensus, session=None, item=None) -> None:
+    """Keeps the criterion's calibration note in step with this consensus (same transaction).
+
+    Only what the consensus states is copied: the interaction and the agreed rating. No
+    reviewer's rating, comment or name, and not who decided, so an anonymous session's note
+    names nobody."""
+    item = item or consensus.item
+    session = session or item.session
+    criterion = consensus.criterion
+    if consensus.is_na:
+        rating = "N/A"
+    elif consensus.value is None:
+        rating = ""  # a note recorded before the group settled on a rating
+    else:
+        rating = criterion.scale.label_for(consensus.value)
+    source = scorecard_services.NoteSource(
+        source_id=consensus.pk,
+        session_id=session.pk,
+        session_title=session.title,
+        recorded_at=consensus.decided_at,
+        interaction_id=item.interaction_id,
+        interaction_label=str(item.interaction),
+        rating_label=rating,
+    )
+    scorecard_services.calibration_note_record(
+        criterion=criterion, text=consensus.note, source=source
+    )
+
+
+def calibration_notes_backfill() -> int:
+    """Writes the note of every revealed consensus recorded before notes were kept (or by an
+    import that bypassed `consensus_save`). Idempotent; returns how many notes exist after."""
+    written = 0
+    records = (
+        Consensus.objects.exclude(note="")
+        .filter(item__revealed_at__isnull=False)
+        .select_related("item__session", "item__interaction", "criterion__version")
+        .order_by("pk")
+    )
+    for consensus in records.iterator(chunk_size=500):
+        with transaction.atomic():
+            calibration_note_write(consensus=consensus)
+        written += 1
+    return written
 
 
 def action_item_add(*, session_id: int, actor, text: str, owner_id=None) -> ActionItem:
