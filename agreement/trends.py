@@ -25,10 +25,10 @@ import pandas as pd
 
 from .core import (
     DEFAULT_SEED,
-    AlphaResult,
+    NO_PAIRS,
+    NO_VARIATION,
     CriterionSpec,
-    _alpha_result,
-    _bootstrap,
+    _alpha_batch,
     _disagreement_values,
     _prepare,
     _row_stats,
@@ -101,6 +101,21 @@ def _pooled(blocks: list[Block]) -> tuple[np.ndarray, str]:
     return (np.vstack(parts) if parts else np.empty((0, 1))), level
 
 
+def _collapse(units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairable units folded into distinct rating patterns and how often each occurs.
+
+    Alpha is a sum over units, so identical units can be weighted instead of repeated; and a
+    bootstrap draw of U units with replacement gives each pattern a multinomial count, so the
+    resampling is exact on the patterns (a few hundred) instead of the units (thousands).
+    """
+    pairable = units[(~np.isnan(units)).sum(axis=1) >= 2]
+    if not len(pairable):
+        return pairable, np.empty(0, dtype=int)
+    filled = np.where(np.isnan(pairable), np.inf, pairable)  # rows are sorted, NaN-padded
+    patterns, counts = np.unique(filled, axis=0, return_counts=True)
+    return np.where(np.isinf(patterns), np.nan, patterns), counts
+
+
 def alpha_figure(
     units: np.ndarray,
     level: str,
@@ -110,23 +125,37 @@ def alpha_figure(
     seed=DEFAULT_SEED,
 ) -> dict:
     """Alpha, interval and reading of units × ratings, under the session's minimum-data rule."""
-    u = _prepare(units.T, level)
-    res = _alpha_result(u)
-    if res.value is not None and res.n_units < 2:
-        res = AlphaResult(None, ONE_UNIT, res.level, res.n_units, res.n_pairable)
-    ci, caution = None, None
-    if res.value is not None and n_resamples > 0:
-        if res.n_units >= MIN_UNITS_FOR_CI:
-            rng = np.random.default_rng([seed, zlib.crc32(key.encode())])
-            ci = _bootstrap(u, n_resamples, rng, 0.95)
+    patterns, weight = _collapse(units)
+    n_units = int(weight.sum())
+    n_pairable = int((weight * (~np.isnan(patterns)).sum(axis=1)).sum()) if n_units else 0
+    value, reason, ci, caution = None, None, None, None
+    if n_units == 0:
+        reason = NO_PAIRS
+    else:
+        u = _prepare(patterns.T, level)
+        point = float(_alpha_batch(u, weight[None, :].astype(float))[0])
+        if np.isnan(point):
+            reason = NO_VARIATION
+        elif n_units < 2:
+            reason = ONE_UNIT
         else:
-            caution = f"only {res.n_units} units: too few for an interval, read with care"
-    value = round_figure(res.value)
+            value = point
+    if value is not None and n_resamples > 0:
+        if n_units >= MIN_UNITS_FOR_CI:
+            rng = np.random.default_rng([seed, zlib.crc32(key.encode())])
+            draws = rng.multinomial(n_units, weight / n_units, size=n_resamples).astype(float)
+            alphas = _alpha_batch(u, draws)
+            alphas = alphas[~np.isnan(alphas)]
+            if alphas.size:
+                ci = tuple(float(x) for x in np.quantile(alphas, [0.025, 0.975]))
+        else:
+            caution = f"only {n_units} units: too few for an interval, read with care"
+    value = round_figure(value)
     verdict = reading_code(value)
     interval = [round_figure(ci[0]), round_figure(ci[1])] if ci else None
     if interval and verdict in THRESHOLDS and interval[0] < THRESHOLDS[verdict]:
         caution = f"not conclusive: the 95% interval reaches down to {interval[0]:.2f}"
-    reading = plain_reading(value, res.reason)
+    reading = plain_reading(value, reason)
     return {
         "level": level,
         "alpha": value,
@@ -135,10 +164,22 @@ def alpha_figure(
         "ci_text": format_interval(interval),
         "verdict": verdict,
         "reading": f"{reading} ({caution})" if caution else reading,
-        "reason": res.reason,
-        "n_units": res.n_units,
-        "n_pairable": res.n_pairable,
+        "reason": reason,
+        "n_units": n_units,
+        "n_pairable": n_pairable,
     }
+
+
+def _merge(blocks: list[Block]) -> list[Block]:
+    """Blocks of one criterion scale stacked into one (units of many sessions)."""
+    by_spec: dict = {}
+    for block in blocks:
+        counts = np.asarray(block.counts, dtype=int)
+        if counts.size:
+            by_spec.setdefault(block.spec, []).append(
+                counts.reshape(-1, round(block.spec.scale_range) + 1)
+            )
+    return [Block(spec, np.vstack(parts)) for spec, parts in by_spec.items()]
 
 
 def agreement_figures(blocks: list[Block], *, key: str, n_resamples: int = TREND_RESAMPLES) -> dict:
@@ -147,7 +188,7 @@ def agreement_figures(blocks: list[Block], *, key: str, n_resamples: int = TREND
     ``thin`` is True when the alpha has no interval (too few units): the figure is then shown
     as text with its count, never as a point on a chart.
     """
-    blocks = [b for b in blocks if np.asarray(b.counts).size]
+    blocks = _merge(blocks)
     units, level = _pooled(blocks) if blocks else (np.empty((0, 1)), "nominal")
     alpha = alpha_figure(units, level, key=key, n_resamples=n_resamples)
     exact, spread = _shares(blocks)

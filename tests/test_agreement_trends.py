@@ -123,3 +123,18 @@ def test_trend_gives_one_point_per_group_and_period_in_date_order():
     assert jan["n_sessions"] == 2 and jan["n_units"] == 10
     assert jan["alpha"]["alpha"] < feb["alpha"]["alpha"] == 1.0
     assert thin["thin"] and thin["n_units"] == 2
+
+
+def test_the_pattern_bootstrap_agrees_with_the_unit_bootstrap():
+    from agreement import bootstrap_alpha_ci
+
+    rng = np.random.default_rng(3)
+    truth = rng.integers(1, 6, size=200)
+    ratings = np.clip(truth + rng.integers(-1, 2, size=(4, 200)), 1, 5).astype(float)
+    counts = np.array(unit_counts(ratings.T, FIVE))
+
+    figures = agreement_figures([Block(FIVE, counts)], key="t", n_resamples=2000)
+
+    low, high = bootstrap_alpha_ci(ratings, "ordinal", n_resamples=2000)
+    assert figures["alpha"]["ci"][0] == pytest.approx(low, abs=0.02)
+    assert figures["alpha"]["ci"][1] == pytest.approx(high, abs=0.02)

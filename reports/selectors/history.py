@@ -4,7 +4,17 @@ A page costs the same few queries whatever the number of sessions."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, TruncDate
 
@@ -54,6 +64,11 @@ HISTORY_COLUMNS = [
 ]
 
 
+def _count(queryset) -> Subquery:
+    rows = queryset.order_by().values("session").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
 def history_choices(*, access: ReportAccess) -> dict:
     """The filters' options: the team's scorecards, people, channels and states."""
     people = (
@@ -80,12 +95,13 @@ def history_sessions(*, access: ReportAccess, filters: dict) -> QuerySet[Calibra
         )
     sessions = sessions.annotate(
         held=Coalesce("held_on_date", TruncDate("created_at")),
-        item_count=Count("items", distinct=True),
-        scorer_count=Count(
-            "participants",
-            filter=Q(participants__role=ParticipantRole.REVIEWER)
-            | Q(participants__role=ParticipantRole.FACILITATOR, facilitator_scores=True),
-            distinct=True,
+        # Correlated counts, not joins: the database computes them for the page's rows only.
+        item_count=_count(SessionInteraction.objects.filter(session=OuterRef("pk"))),
+        scorer_count=_count(
+            Participant.objects.filter(session=OuterRef("pk")).filter(
+                Q(role=ParticipantRole.REVIEWER)
+                | Q(role=ParticipantRole.FACILITATOR, session__facilitator_scores=True)
+            )
         ),
         summary_alpha=Cast(KeyTextTransform("alpha", "summary__alpha"), FloatField()),
     ).select_related("summary", "scorecard_version__scorecard")
