@@ -159,3 +159,22 @@ class ImportForm(forms.Form):
         label="Scorecard file (.csv or .json)",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.json"}),
     )
+
+
+class FoldNotesForm(forms.Form):
+    """Which open notes to fold, and the guidance that now says what they said."""
+
+    notes = forms.TypedMultipleChoiceField(
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose the notes to fold into the guidance."},
+    )
+    guidance_right = CriterionForm.base_fields["guidance_right"]
+    guidance_wrong = CriterionForm.base_fields["guidance_wrong"]
+
+    def __init__(self, *args, notes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["notes"].choices = [
+            (note.pk, f"{note.text} ({note.session_title}, {note.recorded_at:%d %b %Y})")
+            for note in notes
+        ]

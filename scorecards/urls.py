@@ -20,4 +20,7 @@ urlpatterns = [
     path(
         "<int:pk>/criteria/<uuid:key>/restore/", views.criterion_restore, name="criterion_restore"
     ),
+    path("<int:pk>/criteria/<uuid:key>/fold-notes/", views.notes_fold, name="notes_fold"),
+    path("<int:pk>/notes/<int:note_id>/supersede/", views.note_supersede, name="note_supersede"),
+    path("<int:pk>/notes/<int:note_id>/restore/", views.note_restore, name="note_restore"),
 ]

@@ -15,7 +15,14 @@ from datafiles import ImportFailed, detect_format, errors_context, read_bytes
 from teams.permissions import content_manager_required, team_required
 
 from . import selectors, services
-from .forms import CriterionForm, ImportForm, MoveForm, ReorderForm, ScorecardForm
+from .forms import (
+    CriterionForm,
+    FoldNotesForm,
+    ImportForm,
+    MoveForm,
+    ReorderForm,
+    ScorecardForm,
+)
 from .importing import FORMATS, export_scorecards, import_scorecards
 from .models import Criterion, Scorecard
 
@@ -94,6 +101,10 @@ def scorecard_version(request, pk: int, number: int):
 def _render_version(request, scorecard, version, *, is_current: bool):
     criteria = selectors.version_criteria(version=version) if version else []
     can_edit = is_current and request.membership.can_manage_content
+    notes = selectors.calibration_notes(scorecard=scorecard)
+    for criterion in criteria:
+        criterion.notes = notes.get(criterion.key, [])
+        criterion.open_notes = sum(not note.is_superseded for note in criterion.notes)
     context = {
         "scorecard": scorecard,
         "version": version,
@@ -247,6 +258,87 @@ def _report_edit(request, edit: services.Edit, done: str) -> None:
         )
     else:
         messages.success(request, done)
+
+
+# --- calibration notes -----------------------------------------------------------------------
+
+
+def _note(request, pk: int, note_id: int):
+    scorecard = _scorecard(request, pk)
+    note = selectors.calibration_note_for_team(team=request.membership.team, pk=note_id)
+    if note is None or note.scorecard_id != scorecard.pk:
+        raise Http404("No such note on this scorecard.")
+    return scorecard, note
+
+
+@content_manager_required
+@require_POST
+def note_supersede(request, pk: int, note_id: int):
+    scorecard, note = _note(request, pk, note_id)
+    return _note_change(
+        request,
+        scorecard,
+        note,
+        lambda: services.calibration_note_supersede(note=note, user=request.user),
+        "Note marked as superseded: reviewers no longer see it while scoring.",
+    )
+
+
+@content_manager_required
+@require_POST
+def note_restore(request, pk: int, note_id: int):
+    scorecard, note = _note(request, pk, note_id)
+    return _note_change(
+        request,
+        scorecard,
+        note,
+        lambda: services.calibration_note_restore(note=note),
+        "Note restored: reviewers see it again while scoring.",
+    )
+
+
+def _note_change(request, scorecard, note, call, done: str):
+    try:
+        call()
+    except services.ScorecardError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done)
+    return redirect(f"{scorecard.get_absolute_url()}#note-{note.pk}")
+
+
+@content_manager_required
+def notes_fold(request, pk: int, key: uuid.UUID):
+    scorecard = _scorecard(request, pk)
+    criterion = _current_criterion(scorecard, key)
+    notes = [
+        n
+        for n in selectors.calibration_notes(scorecard=scorecard).get(key, [])
+        if not n.is_superseded
+    ]
+    initial = {
+        "notes": [note.pk for note in notes],
+        "guidance_right": criterion.guidance_right,
+        "guidance_wrong": criterion.guidance_wrong,
+    }
+    form = FoldNotesForm(_posted(request), initial=initial, notes=notes)
+    if request.method == "POST" and form.is_valid():
+        edit = _try_edit(
+            form,
+            lambda: services.calibration_notes_fold(
+                scorecard=scorecard,
+                key=key,
+                note_ids=form.cleaned_data["notes"],
+                guidance_right=form.cleaned_data["guidance_right"],
+                guidance_wrong=form.cleaned_data["guidance_wrong"],
+                user=request.user,
+            ),
+        )
+        if edit is not None:
+            _report_edit(request, edit, f"Folded the notes into “{criterion.name}”'s guidance.")
+            return redirect(f"{scorecard.get_absolute_url()}#criterion-{key}")
+    context = {"form": form, "scorecard": scorecard, "criterion": criterion, "notes": notes}
+    return _render_form(request, "scorecards/notes_fold.html", context, form)
 
 
 # --- import and export -----------------------------------------------------------------------

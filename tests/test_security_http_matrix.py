@@ -129,6 +129,15 @@ def build_world() -> World:
         secret_encrypted="not-a-real-secret",
     )
     membership = Membership.objects.get(team=team, user=users["non_participant"])
+    revealed = sessions[SessionStatus.REVEALED]
+    services.consensus_save(
+        session_id=revealed.pk,
+        actor=users["facilitator"],
+        item_id=revealed.items.first().pk,
+        criterion_id=criterion.pk,
+        value=3,
+        note="Read it this way from now on",  # a calibration note for the notes' URLs
+    )
     return World(
         users=users,
         sessions=sessions,
@@ -287,6 +296,11 @@ EXPECTED: dict[str, Row] = {
     ),
     "scorecards:criterion_retire": post_only(role_page(CONTENT, 302, foreign=404)),
     "scorecards:criterion_restore": post_only(role_page(CONTENT, 302, foreign=404)),
+    "scorecards:notes_fold": Row(
+        get=role_page(CONTENT, foreign=404), post=role_page(CONTENT, 400, foreign=404)
+    ),
+    "scorecards:note_supersede": post_only(role_page(CONTENT, 302, foreign=404)),
+    "scorecards:note_restore": post_only(role_page(CONTENT, 302, foreign=404)),
     "interactions:list": both(team_page()),
     "interactions:create": both(role_page(CONTENT)),
     "interactions:import": both(role_page(CONTENT)),
@@ -344,6 +358,7 @@ def url_kwargs(name: str, world: World, state: str, variant: tuple) -> dict:
         "membership_id": world.membership.pk,
         "number": world.version.number,
         "key": world.criterion.key,
+        "note_id": world.scorecard.calibration_notes.get().pk,
     }
     if name.startswith("scorecards:"):
         values["pk"] = world.scorecard.pk
@@ -454,6 +469,7 @@ def test_unknown_ids_are_not_found_for_the_team_admin(client, world):
     for name in EXPECTED:
         kwargs = _pattern_kwargs(name)
         unknown = {"session_id", "pk", "template_id", "membership_id", "number", "key", "code"}
+        unknown |= {"note_id"}
         if not set(kwargs) & unknown:
             continue
         values = url_kwargs(
