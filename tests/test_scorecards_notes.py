@@ -311,3 +311,71 @@ def test_the_backfill_writes_notes_for_consensus_recorded_without_them_and_is_id
     ]
     assert out.getvalue().strip() == "2 calibration notes in step."
     assert CalibrationNote.objects.get(text="Written directly").rating_label == "Fully"
+
+
+# --- the scoring room's criterion data -------------------------------------------------------
+
+
+def next_session(world, interactions=None):
+    from sessions import selectors as session_selectors
+    from tests.factories import InteractionFactory
+
+    session = services.session_create(
+        team=world.team,
+        facilitator=world.facilitator,
+        title="Next week",
+        scorecard_version=world.version,
+        interactions=interactions or [InteractionFactory(team=world.team)],
+        reviewers=world.reviewers,
+        options=services.SessionOptions(),
+    )
+    services.session_start(session_id=session.pk, actor=world.facilitator)
+    session.refresh_from_db()
+    snapshot = session_selectors.session_snapshot(session=session, user=world.reviewers[0])
+    return {c["name"]: c for c in snapshot["criteria"]}
+
+
+def test_the_next_session_sends_each_criterion_its_open_notes_newest_first():
+    world = revealed_world()
+    agree(world, item=world.items[0], value=3, note="Older")
+    agree(world, item=world.items[1], value=4, note="Newer")
+
+    criteria = next_session(world)
+
+    notes = criteria["Empathy"]["notes"]
+    assert [note["text"] for note in notes] == ["Newer", "Older"]
+    assert notes[0]["session"] == "Weekly calibration"
+    assert notes[0]["interaction"] == str(world.items[1].interaction)
+    assert notes[0]["rating"] == "4"
+    assert (
+        notes[0]["date"] == CalibrationNote.objects.get(text="Newer").recorded_at.date().isoformat()
+    )
+    assert set(notes[0]) == {"id", "text", "session", "date", "interaction", "rating"}
+    assert criteria["Resolution"]["notes"] == []
+
+
+def test_superseded_and_folded_notes_are_not_sent_to_the_room():
+    world = revealed_world()
+    agree(world, item=world.items[0], note="Superseded one")
+    agree(world, item=world.items[1], note="Folded one")
+    agree(world, item=world.items[1], criterion=world.labels, value=2, note="Open one")
+    scorecard_services.calibration_note_supersede(
+        note=CalibrationNote.objects.get(text="Superseded one"), user=world.facilitator
+    )
+    fold(world, [CalibrationNote.objects.get(text="Folded one")])
+
+    criteria = next_session(world)
+
+    assert criteria["Empathy"]["notes"] == []
+    assert [note["text"] for note in criteria["Resolution"]["notes"]] == ["Open one"]
+
+
+def test_an_example_still_to_be_rated_blind_here_is_left_out_of_its_note():
+    world = revealed_world()
+    agree(world, item=world.items[0], value=3, note="Same interaction again")
+
+    criteria = next_session(world, interactions=[world.items[0].interaction])
+
+    [note] = criteria["Empathy"]["notes"]
+    assert note["text"] == "Same interaction again"
+    assert note["interaction"] is None and note["rating"] is None

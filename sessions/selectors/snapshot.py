@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.utils import timezone
 
 from agreement import DISAGREEMENT_RULE, FIGURES_HELP, rank_criteria, rank_session
 from agreement.display import format_shares
-from scorecards.selectors import criterion_spec
+from scorecards.selectors import criterion_spec, open_notes_for_criteria
 
 from ..models import (
     CONNECTION_EXPIRY,
@@ -67,6 +67,9 @@ class SharedState:
     session_ranking: list[dict]
     agreement: dict
     action_items: list[dict]
+    # The revealed ratings as a reader outside the session sees them, sorted, per anonymity
+    # (built at the first frame): each viewer's frame differs only in their own entries.
+    outsider_ratings: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def shared_state(session: CalibrationSession) -> SharedState:
@@ -107,7 +110,8 @@ def _build_shared_state(session: CalibrationSession) -> SharedState:
     by_pk = {p.pk: p for p in participants}
 
     revealed_scores: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for score in visible_scores(session=session, viewer=None):
+    # No default ordering: it joins five tables, and every list is sorted per viewer anyway.
+    for score in visible_scores(session=session, viewer=None).order_by():
         if score.is_rated and score.item_id in revealed_ids:
             participant = by_pk[score.participant_id]
             revealed_scores[score.item_id][score.criterion_id].append(
@@ -164,6 +168,7 @@ def _build_shared_state(session: CalibrationSession) -> SharedState:
             "consensus": consensus_by_item.get(item.pk, {}),
         }
     actions = ActionItem.objects.filter(session=session).select_related("owner").order_by("id")
+    notes = _notes_payload(session, criteria, items)
     return SharedState(
         version=session.version,
         session=_session_section(session),
@@ -171,7 +176,7 @@ def _build_shared_state(session: CalibrationSession) -> SharedState:
         scorer_ids=scorer_ids,
         submitted_by_item={k: frozenset(v) for k, v in submitted_by_item.items()},
         revealed_ids=revealed_ids,
-        criteria=[_criterion_payload(c) for c in criteria],
+        criteria=[_criterion_payload(c, notes) for c in criteria],
         items=item_rows,
         revealed=revealed,
         session_ranking=rank_session([c.pk for c in criteria], rankings) if rankings else [],
@@ -207,9 +212,35 @@ def _rating_entry(score: Score, participant: Participant, session) -> dict:
     }
 
 
-def _criterion_payload(criterion) -> dict:
+def _notes_payload(session, criteria, items) -> dict:
+    """Each criterion's open calibration notes (from any session), by key, newest first.
+
+    A note's agreed example is left out while its interaction waits to be rated blind here:
+    the earlier consensus rating would tell reviewers the answer."""
+    blind = {item.interaction_id for item in items if not item.is_revealed}
+    notes = open_notes_for_criteria(
+        scorecard_id=session.scorecard_version.scorecard_id, keys=[c.key for c in criteria]
+    )
+    return {
+        key: [
+            {
+                "id": note.pk,
+                "text": note.text,
+                "session": note.session_title,
+                "date": timezone.localdate(note.recorded_at).isoformat(),
+                "interaction": None if note.interaction_id in blind else note.interaction_label,
+                "rating": None if note.interaction_id in blind else note.rating_label,
+            }
+            for note in key_notes
+        ]
+        for key, key_notes in notes.items()
+    }
+
+
+def _criterion_payload(criterion, notes: dict | None = None) -> dict:
     scale = criterion.scale
     return {
+        "notes": (notes or {}).get(criterion.key, []),
         "id": criterion.pk,
         "name": criterion.name,
         "group": criterion.group,
@@ -290,24 +321,56 @@ def _items_section(shared: SharedState, policy: ViewerPolicy) -> list[dict]:
     return items
 
 
+def _outsider_ratings(shared: SharedState, anonymous: bool) -> dict:
+    """{item: {criterion: sorted (user id, entry)}} labelled for a reader outside the session
+    (never "You"); built once per version and anonymity, shared by every viewer's frame."""
+    cached = shared.outsider_ratings.get(anonymous)
+    if cached is not None:
+        return cached
+    outsider = ViewerPolicy(anonymous=anonymous, viewer_id=None)
+    ratings = {}
+    for item_id, block in shared.revealed.items():
+        lists = {}
+        for criterion_id, pairs in block["ratings"].items():
+            entries = [
+                (
+                    p.user_id,
+                    {
+                        # In an anonymous session the alias is the key: a participant id would
+                        # link the rating to the named presence list.
+                        "participant": outsider.rating_key(p),
+                        "label": outsider.rating_label(p),
+                        **entry,
+                        "is_me": False,
+                    },
+                )
+                for p, entry in pairs
+            ]
+            entries.sort(key=lambda pair: _rating_order(pair[1]))
+            lists[str(criterion_id)] = entries
+        ratings[str(item_id)] = lists
+    shared.outsider_ratings[anonymous] = ratings
+    return ratings
+
+
+def _rating_order(entry: dict) -> tuple:
+    return (not entry["is_baseline"], entry["label"])
+
+
 def _revealed_section(shared: SharedState, policy: ViewerPolicy) -> dict:
+    # The outsider's entries as they are, except the viewer's own: "You", and sorted again.
+    base = _outsider_ratings(shared, policy.anonymous)
     revealed = {}
     for item_id, block in shared.revealed.items():
         ratings = {}
-        for criterion_id, pairs in block["ratings"].items():
-            entries = [
-                {
-                    # In an anonymous session the alias is the key: a participant id would
-                    # link the rating to the named presence list.
-                    "participant": policy.rating_key(p),
-                    "label": policy.rating_label(p),
-                    **entry,
-                    "is_me": policy.is_viewer(p),
-                }
-                for p, entry in pairs
-            ]
-            entries.sort(key=lambda e: (not e["is_baseline"], e["label"]))
-            ratings[str(criterion_id)] = entries
+        for criterion_id, pairs in base[str(item_id)].items():
+            entries = [entry for _, entry in pairs]
+            for index, (user_id, entry) in enumerate(pairs):
+                if policy.viewer_id is not None and user_id == policy.viewer_id:
+                    entries[index] = {**entry, "label": "You", "is_me": True}
+                    entries.sort(key=_rating_order)
+                    break
+            ratings[criterion_id] = entries
         revealed[str(item_id)] = {
             "ratings": ratings,
             "ranking": block["ranking"],
@@ -321,12 +384,22 @@ def _my_scores(session: CalibrationSession, viewer: ViewerContext, user) -> dict
     if me is None:
         return {}
     mine: dict[str, dict] = defaultdict(dict)
-    for score in visible_scores(session=session, viewer=user).filter(participant=me):
-        mine[str(score.item_id)][str(score.criterion_id)] = {
-            "value": score.value,
-            "na": score.is_na,
-            "comment": score.comment,
-            "ts": score.client_ts,
+    # One plain query on every frame: no revisions, no related rows, and no default ordering
+    # (which joins five tables and costs more to plan than to run).
+    rows = (
+        visible_scores(session=session, viewer=user)
+        .filter(participant=me)
+        .select_related(None)
+        .prefetch_related(None)
+        .order_by()
+        .values_list("item_id", "criterion_id", "value", "is_na", "comment", "client_ts")
+    )
+    for item_id, criterion_id, value, is_na, comment, client_ts in rows:
+        mine[str(item_id)][str(criterion_id)] = {
+            "value": value,
+            "na": is_na,
+            "comment": comment,
+            "ts": client_ts,
         }
     return dict(mine)
 
@@ -335,6 +408,7 @@ def online_participants(session: CalibrationSession) -> set[int]:
     cutoff = timezone.now() - PRESENCE_TIMEOUT
     return set(
         Connection.objects.filter(participant__session=session, last_seen_at__gte=cutoff)
+        .order_by()
         .values_list("participant_id", flat=True)
         .distinct()
     )
