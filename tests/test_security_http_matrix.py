@@ -49,6 +49,7 @@ STATES = [SessionStatus.DRAFT, SessionStatus.SCORING, SessionStatus.REVEALED, Se
 IN_SESSION = {"reviewer", "baseline", "facilitator"}
 CONTENT = {"facilitator", "admin"}
 MEMBERS = {"admin"}
+REPORTS = {"manager", "admin"}
 TEAM = set(ROLES) - {"anonymous"}
 LOGIN = "login"  # the expected answer of an anonymous request to a protected page
 
@@ -238,6 +239,22 @@ def join_post(role, state):
     return 403 if state in (SessionStatus.REVEALED, SessionStatus.CLOSED) else 302
 
 
+def reviewers_page(role, state):
+    """Managers and admins see everyone's figures; anyone else is sent to their own."""
+    if role == "anonymous":
+        return LOGIN
+    return 200 if role in REPORTS | {"outsider"} else 302
+
+
+def reviewer_profile(role, state):
+    """The profile of the session's reviewer: theirs, and their team's managers' and admins'."""
+    if role == "anonymous":
+        return LOGIN
+    if role == "outsider":
+        return 404
+    return 200 if role in REPORTS | {"reviewer"} else 404
+
+
 @dataclass(frozen=True)
 class Row:
     get: Rule
@@ -321,6 +338,12 @@ EXPECTED: dict[str, Row] = {
     "sessions:present": both(present, per_state=True),
     "sessions:summary": both(team_page(foreign=404), per_state=True),
     "sessions:ratings_csv": both(team_page(foreign=404), per_state=True),
+    "reports:home": both(team_page(302)),  # to the page the role starts from
+    "reports:history": both(team_page()),  # everyone: scoped to what each may see
+    "reports:trends": both(role_page(REPORTS)),
+    "reports:criteria": both(role_page(REPORTS)),
+    "reports:reviewers": both(reviewers_page),
+    "reports:reviewer": both(reviewer_profile),
     "reports:import_history": Row(get=role_page(CONTENT), post=role_page(CONTENT, 400)),
     "reports:session_report": both(
         team_page(foreign=404),
@@ -359,6 +382,7 @@ def url_kwargs(name: str, world: World, state: str, variant: tuple) -> dict:
         "number": world.version.number,
         "key": world.criterion.key,
         "note_id": world.scorecard.calibration_notes.get().pk,
+        "user_id": world.users["reviewer"].pk,
     }
     if name.startswith("scorecards:"):
         values["pk"] = world.scorecard.pk
@@ -468,8 +492,17 @@ def test_unknown_ids_are_not_found_for_the_team_admin(client, world):
     wrong = []
     for name in EXPECTED:
         kwargs = _pattern_kwargs(name)
-        unknown = {"session_id", "pk", "template_id", "membership_id", "number", "key", "code"}
-        unknown |= {"note_id"}
+        unknown = {
+            "session_id",
+            "pk",
+            "template_id",
+            "membership_id",
+            "number",
+            "key",
+            "code",
+            "user_id",
+            "note_id",
+        }
         if not set(kwargs) & unknown:
             continue
         values = url_kwargs(
