@@ -99,7 +99,14 @@ def reveal_first_item(probe: Probe) -> None:
 
 def session_urls(session) -> list[str]:
     pk = session.pk
+    profiles = [reverse("reports:reviewer", args=[p.user_id]) for p in session.participants.all()]
     return [
+        *profiles,
+        reverse("reports:history"),
+        reverse("reports:trends"),
+        reverse("reports:reviewers"),
+        reverse("reports:criteria"),
+        reverse("scorecards:detail", args=[session.scorecard_version.scorecard_id]),
         reverse("sessions:list"),
         reverse("sessions:room", args=[pk]),
         reverse("sessions:present", args=[pk]),
