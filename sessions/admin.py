@@ -18,6 +18,7 @@ from .models import (
     Revision,
     Score,
     SessionInteraction,
+    SessionStatus,
     SessionTemplate,
     Submission,
     Transition,
@@ -91,9 +92,10 @@ class SessionInteractionInline(admin.TabularInline):
 class ParticipantInline(admin.TabularInline):
     model = Participant
     extra = 0
-    raw_id_fields = ["user"]
     fields = ["user", "role", "joined_at"]
-    readonly_fields = ["joined_at"]
+    # Who a participant is never changes: moved to another user, their blind ratings would
+    # become that user's "own" ratings.
+    readonly_fields = ["user", "joined_at"]
     audit_hidden_fields = ALIAS_FIELDS
 
     def has_add_permission(self, request, obj=None):
@@ -120,6 +122,14 @@ class CalibrationSessionAdmin(AuditedAdmin):
     filter_horizontal = ["criteria"]
     readonly_fields = ["join_code", "scoring_started_at", "revealed_at", "closed_at"]
     inlines = [SessionInteractionInline, ParticipantInline, TransitionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status != SessionStatus.DRAFT:
+            # Reviewers scored under the promise of an anonymous reveal (or not): turning it
+            # off afterwards would name every alias.
+            fields.append("anonymous")
+        return fields
 
 
 @admin.register(Score)
@@ -243,9 +253,8 @@ class ParticipantAdmin(AuditedAdmin):
     list_display = ["user", "session", "role", "joined_at"]
     list_filter = ["role"]
     search_fields = ["user__username", "session__title"]
-    raw_id_fields = ["user", "session"]
     fields = ["session", "user", "role", "joined_at"]
-    readonly_fields = ["joined_at"]
+    readonly_fields = ["session", "user", "joined_at"]  # as on the session page
     audit_hidden_fields = ALIAS_FIELDS
 
     def has_add_permission(self, request):

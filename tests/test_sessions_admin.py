@@ -250,3 +250,32 @@ def test_superuser_sees_a_revealed_rating_read_only(superuser_client):
     assert page.status_code == 200
     assert 'name="comment"' not in page.content.decode()
     assert _snapshot(type(score).objects.filter(pk=score.pk)) == before
+
+
+def test_a_superuser_cannot_take_over_a_reviewers_blind_ratings(superuser_client):
+    """Reassigning a participant to oneself would make their blind ratings one's "own"."""
+    world = excluded_draft_world()
+    participant = world.session.participants.get(user=world.reviewers[2])
+    root = superuser_client.session["_auth_user_id"]
+
+    page = superuser_client.get(f"/admin/calibration_sessions/participant/{participant.pk}/change/")
+    superuser_client.post(
+        f"/admin/calibration_sessions/participant/{participant.pk}/change/",
+        {"session": world.session.pk, "user": root, "role": "reviewer"},
+    )
+    listing = superuser_client.get("/admin/calibration_sessions/score/").content.decode()
+
+    participant.refresh_from_db()
+    assert participant.user == world.reviewers[2]
+    assert 'name="user"' not in page.content.decode()
+    assert UNREVEALED_SECRET not in listing
+
+
+def test_an_anonymous_session_stays_anonymous_once_scoring_started(superuser_client):
+    world = excluded_draft_world(anonymous=True)
+
+    page = superuser_client.get(
+        f"/admin/calibration_sessions/calibrationsession/{world.session.pk}/change/"
+    ).content.decode()
+
+    assert 'name="anonymous"' not in page
