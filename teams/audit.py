@@ -84,6 +84,14 @@ class AuditedAdmin(admin.ModelAdmin):
     """A ModelAdmin whose log entries carry old → new values (and what a deletion removed)."""
 
     audit_hidden_fields: frozenset[str] = frozenset()
+    object_history_template = "admin/audited_object_history.html"
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        actions = getattr(response, "context_data", {}).get("action_list") or []
+        for action in actions:  # a page of entries: the template iterates the same objects
+            action.audit_lines = describe_changes(action)
+        return response
 
     def get_formsets_with_inlines(self, request, obj=None):
         for formset, inline in super().get_formsets_with_inlines(request, obj):

@@ -196,3 +196,15 @@ def test_non_superusers_cannot_read_the_trail(client):
     response = client.get("/admin/admin/logentry/")
 
     assert response.status_code == 403
+
+
+def test_an_objects_history_page_shows_the_old_and_new_values(admin_client):
+    membership = MembershipFactory(role=Role.REVIEWER)
+    admin_client.post(
+        f"/admin/teams/membership/{membership.pk}/change/",
+        {"team": membership.team_id, "user": membership.user_id, "role": Role.MANAGER},
+    )
+
+    page = admin_client.get(f"/admin/teams/membership/{membership.pk}/history/")
+
+    assert "Role: reviewer → manager" in page.content.decode()
