@@ -109,6 +109,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         except TRANSIENT_ERRORS as error:
             # The channel layer's own receive failed (Redis went away): it runs outside every
             # handler, so this is the one place to turn it into a "come back later".
+            # Tell the client first: with Redis down, leaving can wait for a connect timeout.
             await self.unavailable(None, error)
             await self.leave()
 
@@ -129,8 +130,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             logger.exception("Session %s websocket: %s failed", self._id(), message.get("type"))
             if not self.accepted:
                 # A handshake left pending would hang the browser: turn it away instead.
-                await self.close(code=1011)
                 await self.leave()
+                await self.close(code=1011)
                 return
             await self.send_error(None, "server_error", "The server could not handle this.")
 
@@ -158,6 +159,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             self.registered = True
             snapshot = await self._snapshot()
         except TRANSIENT_ERRORS as error:
+            # Tell the client first: with Redis down, leaving can wait for a connect timeout.
             await self.unavailable(None, error)
             await self.leave()
             return
@@ -179,8 +181,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(snapshot)
 
     async def refuse(self, code: int):
-        await self.close(code=code)
         await self.leave()
+        await self.close(code=code)
 
     async def disconnect(self, code):
         await self.leave()
