@@ -424,6 +424,9 @@ def fingerprint() -> dict:
 
 def test_every_url_has_a_row():
     names = url_names()
+    # A new session state or team role needs its cells too.
+    assert set(STATES) == set(SessionStatus.values)
+    assert set(Role.values) <= {"admin", "facilitator", "reviewer", "manager"}
 
     assert sorted(set(names) - set(EXPECTED)) == [], "URLs without a row in EXPECTED"
     assert sorted(set(EXPECTED) - set(names)) == [], "rows for URLs that no longer exist"
