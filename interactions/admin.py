@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from teams.audit import AuditedAdmin
+
 from .models import HelpdeskConnection, Interaction, Message
 
 
@@ -11,7 +13,7 @@ class MessageInline(admin.TabularInline):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(AuditedAdmin):
     list_display = ["external_id", "subject", "channel", "agent_name", "team", "occurred_at"]
     list_filter = ["channel", "team", "hide_agent_name"]
     list_select_related = ["team"]
@@ -22,7 +24,7 @@ class InteractionAdmin(admin.ModelAdmin):
 
 
 @admin.register(HelpdeskConnection)
-class HelpdeskConnectionAdmin(admin.ModelAdmin):
+class HelpdeskConnectionAdmin(AuditedAdmin):
     """Shows a connection without its secret: the encrypted token is neither listed, shown,
     searchable nor editable here (team admins replace a token by adding the connection again)."""
 
@@ -53,6 +55,9 @@ class HelpdeskConnectionAdmin(admin.ModelAdmin):
         "created_by",
         "created_at",
     ]
+
+    # The trail of a deleted connection must not keep its (encrypted) token.
+    audit_hidden_fields = frozenset({"secret_encrypted", "account"})
 
     def has_add_permission(self, request):
         return False  # added from the team's page, which tests the token first

@@ -4,6 +4,8 @@ editor pages (and their versioning) are the way to change a scorecard."""
 from django import forms
 from django.contrib import admin
 
+from teams.audit import AuditedAdmin
+
 from .models import Criterion, Scorecard, ScorecardVersion
 from .scales import Scale, ScaleError
 from .specs import CriterionData, SpecError, check_critical
@@ -116,7 +118,7 @@ class ScorecardVersionInline(admin.TabularInline):
 
 
 @admin.register(Scorecard)
-class ScorecardAdmin(admin.ModelAdmin):
+class ScorecardAdmin(AuditedAdmin):
     list_display = ["name", "team", "created_at", "created_by"]
     list_filter = ["team"]
     search_fields = ["name", "description", "team__name"]
@@ -155,7 +157,7 @@ def _editable(version) -> bool:
 
 
 @admin.register(ScorecardVersion)
-class ScorecardVersionAdmin(admin.ModelAdmin):
+class ScorecardVersionAdmin(AuditedAdmin):
     list_display = ["__str__", "scorecard", "number", "created_at", "created_by", "locked_at"]
     list_filter = ["scorecard__team", ("locked_at", admin.EmptyFieldListFilter)]
     search_fields = ["scorecard__name"]
@@ -172,7 +174,7 @@ class ScorecardVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(admin.ModelAdmin):
+class CriterionAdmin(AuditedAdmin):
     list_display = [
         "name",
         "version",
