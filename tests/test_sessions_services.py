@@ -650,3 +650,23 @@ def test_a_heartbeat_sweeps_connections_that_stopped_beating():
     services.connection_touch(channel_name="alive", session_id=world.session.pk)
 
     assert set(Connection.objects.values_list("channel_name", flat=True)) == {"alive"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broadcast_that_fails_after_the_commit_neither_fails_nor_undoes_the_change(
+    monkeypatch, caplog
+):
+    world = SessionWorld(reviewers=1)
+
+    class DownLayer:
+        async def group_send(self, group, message):
+            raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(common, "get_channel_layer", lambda: DownLayer())
+
+    session = services.session_start(session_id=world.session.pk, actor=world.facilitator)
+
+    assert session.status == SessionStatus.SCORING
+    world.session.refresh_from_db()
+    assert world.session.status == SessionStatus.SCORING
+    assert "Redis is down" in caplog.text

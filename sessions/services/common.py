@@ -49,7 +49,10 @@ def send_after_commit(session_id: int, message: dict) -> None:
         if layer is not None:
             async_to_sync(layer.group_send)(group_name_for(session_id), message)
 
-    transaction.on_commit(send)
+    # robust: the change is committed whatever happens to the broadcast. A Redis outage then
+    # costs viewers a live update (they resync on reconnect), not the caller an error for a
+    # change that was saved, which a retry would apply twice.
+    transaction.on_commit(send, robust=True)
 
 
 def announce_change(session_id: int, reason: str) -> None:
