@@ -151,3 +151,21 @@ def test_logout_clears_the_browsers_stored_drafts(client):
     response = client.post("/accounts/logout/")
 
     assert response["Clear-Site-Data"] == '"storage"'
+
+
+def test_log_in_still_works_when_the_counters_store_is_down(client, settings, caplog):
+    settings.CACHES = {
+        **settings.CACHES,
+        ratelimit.CACHE_ALIAS: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 1},
+        },
+    }
+    UserFactory(username="alice")
+
+    wrong = attempt(client, "alice", "wrong")
+    right = attempt(client, "alice", "pw")
+
+    assert wrong.status_code == 200 and right.status_code == 302
+    assert "Log-in rate limit unavailable" in caplog.text
