@@ -104,6 +104,19 @@ def test_a_refused_consensus_writes_no_note():
     assert CalibrationNote.objects.count() == 0
 
 
+def test_the_note_is_written_in_the_consensus_transaction(monkeypatch):
+    world = revealed_world()
+
+    def fail(**kwargs):
+        raise RuntimeError("the note could not be written")
+
+    monkeypatch.setattr(scorecard_services, "calibration_note_record", fail)
+    with pytest.raises(RuntimeError):
+        agree(world)
+
+    assert not Consensus.objects.exists()  # no consensus without its note
+
+
 def test_a_note_never_carries_a_reviewers_rating_comment_or_any_name():
     world = revealed_world(anonymous=True)
     agree(world, value=3)
