@@ -46,6 +46,21 @@ TREND_RESAMPLES = 500
 class Block:
     spec: CriterionSpec
     counts: np.ndarray  # (units, scale_max - scale_min + 1)
+    # How many units each row stands for (rows are then distinct patterns); None: one each.
+    weights: np.ndarray | None = None
+
+
+def pattern_key(counts) -> str:
+    """A unit's value counts as text ("0,2,1,0,0"): stored, grouped and summed by the database."""
+    return ",".join(str(int(c)) for c in counts)
+
+
+def pattern_block(spec: CriterionSpec, patterns: dict) -> Block:
+    """A block from ``{pattern_key: number of units}`` (the summary table's pattern rows)."""
+    keys = list(patterns)
+    counts = np.array([[int(c) for c in key.split(",")] for key in keys], dtype=int)
+    weights = np.array([patterns[key] for key in keys], dtype=int)
+    return Block(spec, counts.reshape(len(keys), round(spec.scale_range) + 1), weights)
 
 
 def unit_counts(values_by_unit: Iterable[Iterable[float]], spec: CriterionSpec) -> list[list[int]]:
@@ -76,8 +91,8 @@ def _values_matrix(block: Block) -> np.ndarray:
     return out
 
 
-def _pooled(blocks: list[Block]) -> tuple[np.ndarray, str]:
-    """Units × ratings on one comparable scale, and the level to read them at."""
+def _pooled(blocks: list[Block]) -> tuple[np.ndarray, np.ndarray, str]:
+    """Units × ratings on one comparable scale, their weights, and the level to read them at."""
     levels = {b.spec.level for b in blocks}
     level = levels.pop() if len(levels) == 1 else "nominal"
     scale_keys = list(
@@ -98,21 +113,29 @@ def _pooled(blocks: list[Block]) -> tuple[np.ndarray, str]:
         parts.append(values)
     width = max((p.shape[1] for p in parts), default=1)
     parts = [np.pad(p, ((0, 0), (0, width - p.shape[1])), constant_values=np.nan) for p in parts]
-    return (np.vstack(parts) if parts else np.empty((0, 1))), level
+    weights = np.concatenate([_weights(b) for b in blocks]) if blocks else np.empty(0, int)
+    return (np.vstack(parts) if parts else np.empty((0, 1))), weights, level
 
 
-def _collapse(units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _weights(block: Block) -> np.ndarray:
+    n = np.asarray(block.counts).shape[0]
+    return np.ones(n, dtype=int) if block.weights is None else np.asarray(block.weights, int)
+
+
+def _collapse(units: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairable units folded into distinct rating patterns and how often each occurs.
 
     Alpha is a sum over units, so identical units can be weighted instead of repeated; and a
     bootstrap draw of U units with replacement gives each pattern a multinomial count, so the
     resampling is exact on the patterns (a few hundred) instead of the units (thousands).
     """
-    pairable = units[(~np.isnan(units)).sum(axis=1) >= 2]
-    if not len(pairable):
-        return pairable, np.empty(0, dtype=int)
+    keep = ((~np.isnan(units)).sum(axis=1) >= 2) & (weights > 0)
+    pairable, weights = units[keep], weights[keep]
+    if not len(pairable) or len(pairable) <= 1000:
+        return pairable, weights  # already few rows: weighting them as they are is exact
     filled = np.where(np.isnan(pairable), np.inf, pairable)  # rows are sorted, NaN-padded
-    patterns, counts = np.unique(filled, axis=0, return_counts=True)
+    patterns, inverse = np.unique(filled, axis=0, return_inverse=True)
+    counts = np.bincount(inverse.ravel(), weights=weights, minlength=len(patterns)).astype(int)
     return np.where(np.isinf(patterns), np.nan, patterns), counts
 
 
@@ -123,9 +146,13 @@ def alpha_figure(
     key: str,
     n_resamples: int = TREND_RESAMPLES,
     seed=DEFAULT_SEED,
+    weights: np.ndarray | None = None,
 ) -> dict:
-    """Alpha, interval and reading of units × ratings, under the session's minimum-data rule."""
-    patterns, weight = _collapse(units)
+    """Alpha, interval and reading of units × ratings (each row standing for ``weights`` units),
+    under the session's minimum-data rule."""
+    if weights is None:
+        weights = np.ones(len(units), dtype=int)
+    patterns, weight = _collapse(units, np.asarray(weights, dtype=int))
     n_units = int(weight.sum())
     n_pairable = int((weight * (~np.isnan(patterns)).sum(axis=1)).sum()) if n_units else 0
     value, reason, ci, caution = None, None, None, None
@@ -176,10 +203,12 @@ def _merge(blocks: list[Block]) -> list[Block]:
     for block in blocks:
         counts = np.asarray(block.counts, dtype=int)
         if counts.size:
-            by_spec.setdefault(block.spec, []).append(
-                counts.reshape(-1, round(block.spec.scale_range) + 1)
-            )
-    return [Block(spec, np.vstack(parts)) for spec, parts in by_spec.items()]
+            rows = counts.reshape(-1, round(block.spec.scale_range) + 1)
+            by_spec.setdefault(block.spec, []).append((rows, _weights(block)))
+    return [
+        Block(spec, np.vstack([r for r, _ in parts]), np.concatenate([w for _, w in parts]))
+        for spec, parts in by_spec.items()
+    ]
 
 
 def agreement_figures(blocks: list[Block], *, key: str, n_resamples: int = TREND_RESAMPLES) -> dict:
@@ -189,8 +218,10 @@ def agreement_figures(blocks: list[Block], *, key: str, n_resamples: int = TREND
     as text with its count, never as a point on a chart.
     """
     blocks = _merge(blocks)
-    units, level = _pooled(blocks) if blocks else (np.empty((0, 1)), "nominal")
-    alpha = alpha_figure(units, level, key=key, n_resamples=n_resamples)
+    units, weights, level = (
+        _pooled(blocks) if blocks else (np.empty((0, 1)), np.empty(0, int), "nominal")
+    )
+    alpha = alpha_figure(units, level, key=key, n_resamples=n_resamples, weights=weights)
     exact, spread = _shares(blocks)
     thin = alpha["ci"] is None
     note = ""
@@ -204,7 +235,9 @@ def agreement_figures(blocks: list[Block], *, key: str, n_resamples: int = TREND
         "exact_agreement": exact,
         "mean_spread": spread,
         "n_units": alpha["n_units"],
-        "n_ratings": int(sum(np.asarray(b.counts).sum() for b in blocks)),
+        "n_ratings": int(
+            sum((np.asarray(b.counts).sum(axis=1) * _weights(b)).sum() for b in blocks)
+        ),
         "thin": thin,
         "note": note,
     }
@@ -212,23 +245,27 @@ def agreement_figures(blocks: list[Block], *, key: str, n_resamples: int = TREND
 
 def _shares(blocks: list[Block]) -> tuple[float | None, float | None]:
     """Mean over units with ≥ 2 ratings of the modal share, and mean scale-normalised spread."""
-    modal, spreads = [], []
+    modal, spreads, modal_w, spread_w = [], [], [], []
     for block in blocks:
         values = _values_matrix(block)
         st = _row_stats(values)
         spec = block.spec
+        weights = _weights(block)
         multi = st["m"] >= 2
         modal.append(st["mode"][multi] / st["m"][multi])
+        modal_w.append(weights[multi])
         dis = _disagreement_values(
             st, spec.has_magnitude, spec.scale_range / 2, round(spec.scale_range) + 1
-        )
-        spreads.append(dis[multi])
-    modal = np.concatenate(modal) if modal else np.empty(0)
-    spreads = np.concatenate(spreads) if spreads else np.empty(0)
-    spreads = spreads[~np.isnan(spreads)]
+        )[multi]
+        spreads.append(dis[~np.isnan(dis)])
+        spread_w.append(weights[multi][~np.isnan(dis)])
+    modal_w = np.concatenate(modal_w) if modal_w else np.empty(0)
+    spread_w = np.concatenate(spread_w) if spread_w else np.empty(0)
     return (
-        round_figure(modal.mean()) if modal.size else None,
-        round_figure(spreads.mean()) if spreads.size else None,
+        round_figure(np.average(np.concatenate(modal), weights=modal_w)) if modal_w.sum() else None,
+        round_figure(np.average(np.concatenate(spreads), weights=spread_w))
+        if spread_w.sum()
+        else None,
     )
 
 

@@ -513,3 +513,27 @@ class SessionReviewerSummary(models.Model):
 
     def __str__(self):
         return f"{self.user} on {self.criterion} in {self.session}"
+
+
+class SessionPatternSummary(models.Model):
+    """How many of a closed session's interactions got one pattern of ratings on a criterion
+    ("0,2,1,0,0": ratings per code). Alpha needs only these counts, so any period's alpha,
+    with its bootstrap interval, comes from a GROUP BY over this table."""
+
+    session = models.ForeignKey(
+        CalibrationSession, on_delete=models.CASCADE, related_name="pattern_summaries"
+    )
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    criterion = models.ForeignKey(
+        "scorecards.Criterion", on_delete=models.CASCADE, related_name="pattern_summaries"
+    )
+    held_on_date = models.DateField()
+    channel = models.CharField(max_length=20, blank=True)
+    pattern = models.CharField(max_length=120)
+    n_units = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["team", "held_on_date"], name="pattern_team_date")]
+
+    def __str__(self):
+        return f"{self.pattern} × {self.n_units} on {self.criterion} in {self.session}"

@@ -138,3 +138,21 @@ def test_the_pattern_bootstrap_agrees_with_the_unit_bootstrap():
     low, high = bootstrap_alpha_ci(ratings, "ordinal", n_resamples=2000)
     assert figures["alpha"]["ci"][0] == pytest.approx(low, abs=0.02)
     assert figures["alpha"]["ci"][1] == pytest.approx(high, abs=0.02)
+
+
+def test_weighted_patterns_give_the_figures_of_the_units_they_stand_for():
+    from agreement.trends import pattern_block, pattern_key
+
+    units = np.array([[2, 1, 0, 0, 0]] * 4 + [[0, 0, 3, 0, 0]] * 3 + [[0, 1, 1, 1, 0]] * 2)
+    patterns = {}
+    for row in units:
+        patterns[pattern_key(row)] = patterns.get(pattern_key(row), 0) + 1
+
+    weighted = agreement_figures([pattern_block(FIVE, patterns)], key="t")
+    expanded = agreement_figures([Block(FIVE, units)], key="t")
+
+    assert len(patterns) == 3
+    for name in ("exact_agreement", "mean_spread", "n_units", "n_ratings"):
+        assert weighted[name] == expanded[name]
+    assert weighted["alpha"]["alpha"] == expanded["alpha"]["alpha"]
+    assert weighted["alpha"]["ci"] == expanded["alpha"]["ci"]

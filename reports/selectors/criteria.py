@@ -3,10 +3,13 @@ the most disputed of their session, each with its quarterly trend. From the summ
 
 from __future__ import annotations
 
-from agreement import TENTATIVE
-from agreement.trends import TREND_RESAMPLES, Block, agreement_figures, trend
+from django.db.models import Count, Q, Sum
 
-from .trends import summary_blocks
+from agreement import TENTATIVE
+from agreement.trends import TREND_RESAMPLES
+from sessions.models import SessionCriterionSummary
+
+from .trends import pattern_points, points_from
 
 # The flags (README, Reports): documented thresholds, each needing enough data behind it.
 LOW_AGREEMENT_PERIODS = 2  # the last N quarters with a point all below TENTATIVE
@@ -33,50 +36,89 @@ HEALTH_COLUMNS = [
 def criterion_health(
     *, team, date_from=None, date_to=None, n_resamples: int = TREND_RESAMPLES
 ) -> list[dict]:
-    frame = summary_blocks(team=team, date_from=date_from, date_to=date_to)
-    if frame.empty:
+    scope = {"team": team, "group": "criterion", "date_from": date_from, "date_to": date_to}
+    quarterly = pattern_points(period="quarter", **scope)
+    if not quarterly["blocks"]:
         return []
-    quarterly = trend(frame, "quarter", group="criterion", n_resamples=n_resamples)
-    out = []
-    for key, part in frame.groupby("criterion", sort=False):
-        blocks = [Block(s, c) for s, c in zip(part["spec"], part["counts"], strict=True)]
-        figures = agreement_figures(blocks, key=f"health:{key}", n_resamples=n_resamples)
-        points = [p for p in quarterly if p["criterion"] == key]
-        n_sessions = int(part["session"].nunique())
-        rated = int(part["n_ratings"].sum())
-        na = int(part["n_na"].sum())
-        na_rate = na / (rated + na) if rated + na else None
-        fail_rate = (
-            int(part["n_fail"].sum()) / rated
-            if rated and part["spec"].iloc[0].fail_values
-            else None
+    # All dates pooled: the quarters' pattern counts summed (no second trip to the database).
+    overall = {"blocks": {}, "totals": {}, "info": quarterly["info"]}
+    for (key, _), by_criterion in quarterly["blocks"].items():
+        pooled_key = overall["blocks"].setdefault((key, None), {})
+        for criterion, patterns in by_criterion.items():
+            into = pooled_key.setdefault(criterion, {})
+            for pattern, n in patterns.items():
+                into[pattern] = into.get(pattern, 0) + n
+    info = quarterly["info"]
+    points = points_from(quarterly, period="quarter", key_prefix="health", n_resamples=n_resamples)
+    pooled = points_from(overall, period=None, key_prefix="health", n_resamples=n_resamples)
+    rates: dict = {}
+    rows = SessionCriterionSummary.objects.filter(team=team)
+    if date_from:
+        rows = rows.filter(held_on_date__gte=date_from)
+    if date_to:
+        rows = rows.filter(held_on_date__lte=date_to)
+    for row in (
+        rows.values("criterion_id")
+        .annotate(
+            sessions=Count("session_id"),
+            rated=Sum("n_ratings"),
+            na=Sum("n_na"),
+            fail=Sum("n_fail"),
+            disputed=Count("pk", filter=Q(most_disputed=True)),
         )
-        disputed = float(part["most_disputed"].mean()) if n_sessions else None
-        flags = _flags(points, na_rate, fail_rate, disputed, n_sessions)
+        .order_by()
+    ):
+        meta = info.get(row["criterion_id"])
+        if meta is None:
+            continue
+        entry = rates.setdefault(
+            meta["key"],
+            {
+                "sessions": 0,
+                "rated": 0,
+                "na": 0,
+                "fail": 0,
+                "disputed": 0,
+                "meta": meta,
+                "fails": bool(meta["spec"].fail_values),
+            },
+        )
+        for name in ("sessions", "rated", "na", "fail", "disputed"):
+            entry[name] += row[name] or 0
+    out = []
+    for key, entry in rates.items():
+        n_sessions, rated, na = entry["sessions"], entry["rated"], entry["na"]
+        na_rate = na / (rated + na) if rated + na else None
+        fail_rate = entry["fail"] / rated if rated and entry["fails"] else None
+        disputed = entry["disputed"] / n_sessions if n_sessions else None
+        series = points.get(key, [])
+        figures = (pooled.get(key) or [None])[0]
+        if figures is None:
+            continue
+        meta = entry["meta"]
         out.append(
             {
                 "key": key,
-                "name": part["criterion_name"].iloc[0],
-                "scorecard": part["scorecard"].iloc[0],
-                "scorecard_id": int(part["scorecard_id"].iloc[0]),
+                "name": meta["name"],
+                "scorecard": meta["scorecard"],
+                "scorecard_id": meta["scorecard_id"],
                 "sessions": n_sessions,
                 "ratings": rated,
                 "figures": figures,
                 "na_rate": na_rate,
                 "fail_rate": fail_rate,
                 "disputed_share": disputed,
-                "points": points,
-                "flags": flags,
+                "points": series,
+                "flags": _flags(series, na_rate, fail_rate, disputed, n_sessions),
             }
         )
     # The most worrying first: most flags, then lowest alpha.
-    return sorted(
-        out,
-        key=lambda c: (
-            -len(c["flags"]),
-            c["figures"]["alpha"]["alpha"] if c["figures"]["alpha"]["alpha"] is not None else 2,
-        ),
-    )
+    return sorted(out, key=lambda c: (-len(c["flags"]), _alpha_or(c["figures"])))
+
+
+def _alpha_or(figures: dict, missing: float = 2.0) -> float:
+    value = figures["alpha"]["alpha"]
+    return missing if value is None else value
 
 
 def _flags(points, na_rate, fail_rate, disputed, n_sessions) -> list[str]:

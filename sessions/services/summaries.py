@@ -1,6 +1,6 @@
 """The reports' precomputed tables: one `SessionSummary`, one `SessionCriterionSummary` per
-criterion and one `SessionReviewerSummary` per reviewer × criterion × reference, written for a
-closed session.
+criterion, its units counted by rating pattern (`SessionPatternSummary`) and one
+`SessionReviewerSummary` per reviewer × criterion × reference, written for a closed session.
 
 Closed sessions never change (scores, revisions and consensus refuse a closed session), so the
 rows are written once: by `session_close` and `session_import_closed` in their own
@@ -17,7 +17,7 @@ import pandas as pd
 from django.db import transaction
 
 from agreement.reviewers import deviation_sums
-from agreement.trends import Block, agreement_figures, unit_counts
+from agreement.trends import Block, agreement_figures, pattern_key, unit_counts
 from scorecards.selectors import criterion_spec
 
 from ..models import (
@@ -26,6 +26,7 @@ from ..models import (
     Score,
     SessionCriterionSummary,
     SessionInteraction,
+    SessionPatternSummary,
     SessionReviewerSummary,
     SessionStatus,
     SessionSummary,
@@ -52,6 +53,7 @@ def session_summaries_write(
         SessionSummary.objects.filter(session_id__in=ids).delete()
         SessionCriterionSummary.objects.filter(session_id__in=ids).delete()
         SessionReviewerSummary.objects.filter(session_id__in=ids).delete()
+        SessionPatternSummary.objects.filter(session_id__in=ids).delete()
     sessions = [s for s in sessions if s.status == SessionStatus.CLOSED]
     if not sessions:
         return 0
@@ -66,7 +68,31 @@ def session_summaries_write(
     SessionSummary.objects.bulk_create(summaries, batch_size=_BATCH)
     SessionCriterionSummary.objects.bulk_create(criteria_rows, batch_size=_BATCH)
     SessionReviewerSummary.objects.bulk_create(reviewer_rows, batch_size=_BATCH)
+    SessionPatternSummary.objects.bulk_create(
+        [pattern for row in criteria_rows for pattern in _patterns(row)], batch_size=_BATCH
+    )
     return len(summaries)
+
+
+def _patterns(row: SessionCriterionSummary) -> list[SessionPatternSummary]:
+    """The pairable units (two ratings or more) of one criterion row, counted by pattern."""
+    counted: dict[str, int] = {}
+    for counts in row.unit_counts:
+        if sum(counts) >= 2:
+            key = pattern_key(counts)
+            counted[key] = counted.get(key, 0) + 1
+    return [
+        SessionPatternSummary(
+            session=row.session,
+            team_id=row.team_id,
+            criterion_id=row.criterion_id,
+            held_on_date=row.held_on_date,
+            channel=row.channel,
+            pattern=key,
+            n_units=n,
+        )
+        for key, n in counted.items()
+    ]
 
 
 def _load(ids: list[int]) -> dict:
