@@ -48,6 +48,8 @@ class Stats:
     connect_s: list[float] = field(default_factory=list)
     ack_s: list[float] = field(default_factory=list)
     reconnects: int = 0
+    unavailable: int = 0  # "unavailable" error frames (the server's outage notice)
+    dead_links: int = 0  # sockets given up because nothing came back (as the browser does)
     resent: int = 0
     closes: list[int | None] = field(default_factory=list)
     error_frames: list[dict] = field(default_factory=list)
@@ -81,20 +83,20 @@ class RoomClient:
         self.watchers: list[tuple[Callable[[dict], bool], asyncio.Future]] = []
         self.reader: asyncio.Task | None = None
         self.closing = False
+        self.liveness = 5.0  # seconds of silence before a waiting client pings
 
     # --- HTTP login ---------------------------------------------------------------------
 
     async def login(self, http: httpx.AsyncClient | None = None) -> float:
-        """Logs in through the login form; returns the seconds it took."""
+        """Logs in through the login form; returns the seconds it took. A given `http` client
+        must be this person's own: its cookie jar holds their session."""
         started = time.perf_counter()
         base = self.servers[self.server]
         own = http is None
         http = http or httpx.AsyncClient(timeout=30)
         try:
-            jar = httpx.Cookies()
-            page = await http.get(f"{base}/accounts/login/", cookies=jar)
+            page = await http.get(f"{base}/accounts/login/")
             page.raise_for_status()
-            jar.update(page.cookies)
             token = CSRF_INPUT.search(page.text).group(1)
             answer = await http.post(
                 f"{base}/accounts/login/",
@@ -103,12 +105,11 @@ class RoomClient:
                     "password": self.password,
                     "csrfmiddlewaretoken": token,
                 },
-                cookies=jar,
                 headers={"Referer": f"{base}/accounts/login/"},
             )
             if answer.status_code != 302:
                 raise RuntimeError(f"login of {self.username} failed: HTTP {answer.status_code}")
-            jar.update(answer.cookies)
+            jar = dict(http.cookies.items())
         finally:
             if own:
                 await http.aclose()
@@ -186,13 +187,21 @@ class RoomClient:
         kind = frame.get("type")
         if kind == "snapshot":
             self._take_snapshot(frame)
+            future = self.pending.pop(frame.get("ref"), None) if frame.get("ref") else None
+            if future is not None and not future.done():
+                future.set_result(frame)  # the answer to a sync
         elif kind in ("ack", "error", "pong"):
             ref = frame.get("ref")
             if kind == "error" and ref is None:
                 self.stats.error_frames.append(frame)
+            if kind == "error" and frame.get("code") == "unavailable":
+                # The server lost its database or Redis and will close: retry, don't drop.
+                self.stats.unavailable += 1
             future = self.pending.pop(ref, None) if ref is not None else None
             if future is not None and not future.done():
-                if kind == "error":
+                if kind == "error" and frame.get("code") == "unavailable":
+                    future.set_exception(ConnectionError(frame.get("message")))
+                elif kind == "error":
                     future.set_exception(Refused(frame))
                 else:
                     future.set_result(frame)
@@ -286,7 +295,15 @@ class RoomClient:
             except Refused:
                 self.outbox.pop(key, None)
                 raise
-            except (ConnectionError, TimeoutError, ConnectionClosed, OSError):
+            except TimeoutError:
+                # Nothing came back at all: the link is dead though still open. Drop it and
+                # reconnect, as the browser does when its request goes unanswered.
+                entry["ref"] = None
+                if self.connected:
+                    self.stats.dead_links += 1
+                    self.socket.transport.abort()
+                    await asyncio.gather(self.reader, return_exceptions=True)
+            except (ConnectionError, ConnectionClosed, OSError):
                 entry["ref"] = None
                 await asyncio.sleep(0.1)
 
@@ -307,14 +324,32 @@ class RoomClient:
                 if not self.connected:
                     await self.ensure_connected(timeout=left)
                     continue
+                quiet = self.snapshot_at
                 done, _ = await asyncio.wait(
-                    {future, self.reader}, timeout=left, return_when=asyncio.FIRST_COMPLETED
+                    {future, self.reader},
+                    timeout=min(left, self.liveness),
+                    return_when=asyncio.FIRST_COMPLETED,
                 )
                 if future in done:
                     return future.result()
+                if not done and self.snapshot_at == quiet:
+                    await self._check_alive()
         finally:
             if (predicate, future) in self.watchers:
                 self.watchers.remove((predicate, future))
+
+    async def _check_alive(self) -> None:
+        """A quiet socket gets a ping; no answer at all means the link is dead (the browser's
+        heartbeat does the same), so drop it and let the caller reconnect."""
+        try:
+            await self.request("ping", timeout=self.liveness)
+        except TimeoutError:
+            if self.connected:
+                self.stats.dead_links += 1
+                self.socket.transport.abort()
+                await asyncio.gather(self.reader, return_exceptions=True)
+        except (ConnectionError, ConnectionClosed, Refused, OSError):
+            pass
 
     async def heartbeat(self, every: float) -> None:
         """Pings like the browser does, so the presence sweep keeps this connection."""

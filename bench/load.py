@@ -220,12 +220,29 @@ class Run:
     snapshot_bytes: int = 0
     scoring_started_at: float = 0.0
     connect_failures: int = 0
+    stale_syncs: int = 0
     last_save_at: float = 0.0
     revealed_snapshot: dict | None = None
 
     def pause(self) -> float:
         low, high = self.args.pause
         return random.uniform(low, high)
+
+
+async def await_state(run: Run, client: RoomClient, predicate, timeout: float) -> float:
+    """Waits for a state; a client that has heard nothing for 15 s asks again (sync), and
+    that is counted: it means a "look again" event never reached it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            return await client.wait_for(predicate, timeout=min(15.0, deadline - loop.time()))
+        except TimeoutError:
+            if loop.time() >= deadline:
+                raise
+            run.stale_syncs += 1
+            await client.ensure_connected()
+            await client.request("sync", timeout=30)
 
 
 async def reviewer(run: Run, client: RoomClient, session: dict, start: asyncio.Event) -> None:
@@ -249,7 +266,7 @@ async def reviewer(run: Run, client: RoomClient, session: dict, start: asyncio.E
                 run.last_save_at = max(run.last_save_at, time.perf_counter())
             await client.ensure_connected()
             await client.request("submit", {"item": item}, timeout=30)
-        seen = await client.wait_for(all_revealed, timeout=run.args.reveal_timeout)
+        seen = await await_state(run, client, all_revealed, run.args.reveal_timeout)
         run.reveal_seen[session["id"]][client.username] = seen
         if run.revealed_snapshot is None:
             run.revealed_snapshot = client.snapshot
@@ -262,7 +279,7 @@ async def reviewer(run: Run, client: RoomClient, session: dict, start: asyncio.E
 async def facilitator(run: Run, client: RoomClient, session: dict, start: asyncio.Event) -> None:
     await start.wait()
     try:
-        await client.wait_for(everyone_submitted, timeout=run.args.scoring_timeout)
+        await await_state(run, client, everyone_submitted, run.args.scoring_timeout)
         run.reveal_clicked[session["id"]] = time.perf_counter()
         await client.request("reveal", {}, timeout=30)
     except Exception as error:
@@ -451,6 +468,7 @@ def report(run: Run, marks: dict, stored: dict, floor_spans, workers, floor_cpu)
             "acknowledged_ratings_not_stored": missing,
             "ratings_never_acknowledged": unacked,
             "reviewers_without_reveal": run.reveal_missed,
+            "events_missed_then_synced": run.stale_syncs,
             "sessions_not_revealed": sum(
                 1 for s in run.world["sessions"] if stored[str(s["id"])]["revealed"] == 0
             ),
