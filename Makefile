@@ -6,7 +6,7 @@ PY := $(BIN)/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-js lint lint-js format install migrate demo lock bench clean
+.PHONY: run test test-js lint lint-js format install migrate demo lock bench bench-load clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ format: install
 
 bench: install
 	$(PY) -m bench.bench_statistics
+
+# The live-room load benchmark (README "Load benchmark"); e.g. BENCH_ARGS="--workers 2
+# --redis-url redis://127.0.0.1:6379/4 --postgres postgres://postgres@127.0.0.1/concord_bench".
+bench-load: install
+	$(PY) -m bench.load --fast $(BENCH_ARGS)
 
 # Refresh requirements.lock from a clean install of pyproject.toml's ranges.
 lock:
