@@ -388,7 +388,7 @@ class Transition(models.Model):
 
 # Browsers send a heartbeat every HEARTBEAT_SECONDS (static/js); a connection not heard from
 # for three heartbeats is gone (its worker died without running `disconnect`).
-HEARTBEAT_SECONDS = 15
+HEARTBEAT_SECONDS = 5
 CONNECTION_EXPIRY = timedelta(seconds=3 * HEARTBEAT_SECONDS)
 
 

@@ -366,6 +366,44 @@ def test_reviewer_outbox_survives_going_offline(new_page, login):
     )
 
 
+def test_offline_changes_in_two_tabs_all_survive_when_one_tab_reconnects(new_page, login):
+    """Two tabs of one reviewer share the outbox: neither overwrites the other's unsent
+    change, and a tab closed while offline leaves its change for the other to send."""
+    world = SessionWorld(reviewers=3, interactions=2)
+    off_the_event_loop(world.start)
+    reviewer = world.reviewers[0]
+    item = world.items[0]
+    first = open_room(new_page, login, reviewer, world)
+    second = first.context.new_page()
+    second.goto(room_url(world))
+    for page in (first, second):
+        expect(page.get_by_test_id("conn-state")).to_have_text("Live")
+
+    first.context.set_offline(True)
+    for page in (first, second):
+        expect(page.get_by_test_id("conn-state")).not_to_have_attribute("data-state", "online")
+    rate(first, world.numeric, 4, "From the first tab")
+    rate(second, world.binary, 0, "From the second tab")
+    first.close()  # its change now lives only in the shared outbox
+
+    first_box = criterion_box(second, world.numeric)
+    expect(first_box.get_by_test_id("save-state")).to_have_text("Saving… (waiting for connection)")
+    expect(second.get_by_test_id("conn-state")).to_contain_text("2 to send")
+
+    second.context.set_offline(False)
+    expect(second.get_by_test_id("conn-state")).to_have_text("Live")
+    expect(first_box.get_by_test_id("save-state")).to_have_text("Saved")
+    expect(criterion_box(second, world.binary).get_by_test_id("save-state")).to_have_text("Saved")
+    saved = {
+        score.criterion_id: (score.value, score.comment)
+        for score in Score.objects.filter(item=item, participant__user=reviewer)
+    }
+    assert saved == {
+        world.numeric.pk: (4, "From the first tab"),
+        world.binary.pk: (0, "From the second tab"),
+    }
+
+
 # --- present mode ----------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ import { missingNote, saveState } from "../../static/js/room/scorecard.js";
 
 const passFail = { id: 4, choices: [[1, "Pass"], [0, "Fail"]], na_allowed: true, fail_values: [0] };
 
-test("backoff doubles from 1 s to a 10 s cap, with equal jitter", () => {
+test("backoff doubles from 1 s to a 30 s cap, with equal jitter", () => {
   assert.equal(backoffDelay(0, () => 0), BACKOFF_MIN_MS / 2);
   assert.equal(backoffDelay(0, () => 1), BACKOFF_MIN_MS);
   assert.equal(backoffDelay(3, () => 1), 8000);

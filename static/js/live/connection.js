@@ -4,21 +4,38 @@
 import { h } from "./dom.js";
 import { STATE_TEXT } from "./socket.js";
 
-/** The pill's words: "Live", "Reconnecting… · 2 to send". */
-export function connectionLabel(state, unsaved) {
-  let label = STATE_TEXT[state];
+/**
+ * The pill's words: "Live", "Reconnecting in 4 s… · 2 to send", the server's "reconnecting to
+ * its database" words with the next attempt. `retryIn`: seconds until the next attempt, or null
+ * while one is under way; `serverMessage`: what the server said of its outage.
+ */
+export function connectionLabel(state, unsaved, { retryIn = null, serverMessage = "" } = {}) {
+  let label = STATE_TEXT[state] || state;
+  if (state === "reconnecting" && retryIn) label = `Reconnecting in ${retryIn} s…`;
+  if (state === "unavailable") {
+    label = serverMessage || STATE_TEXT.unavailable;
+    if (retryIn) label += ` Retrying in ${retryIn} s.`;
+  }
   if (state === "online" && unsaved) label += ` · ${unsaved} unsaved`;
   if (state !== "online" && unsaved) label += ` · ${unsaved} to send`;
   return label;
 }
 
-/** Binds a connection pill (.conn[data-state]) to a LiveSession. */
+/** Binds a connection pill (.conn[data-state]) to a LiveSession; counts down to each retry. */
 export function bindConnectionPill(live, pill, { onFatal } = {}) {
   const text = pill.querySelector("[data-conn-text]") || pill;
+  let ticker = null;
   const render = () => {
     pill.dataset.state = live.state;
-    text.textContent = connectionLabel(live.state, live.unsaved);
+    const retryIn = live.retryIn;
+    text.textContent = connectionLabel(live.state, live.unsaved, { retryIn, serverMessage: live.serverMessage });
     pill.title = live.fatalMessage || (live.unsaved ? "Changes are kept on this device until the server confirms them." : "");
+    // Tick once a second while an attempt is planned, so the countdown never freezes.
+    if (retryIn !== null && !ticker) ticker = setInterval(render, 1000);
+    else if (retryIn === null && ticker) {
+      clearInterval(ticker);
+      ticker = null;
+    }
   };
   live.addEventListener("state", (event) => {
     render();

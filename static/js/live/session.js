@@ -1,6 +1,11 @@
 // The live-session client shared by the room and present mode: requests and their answers over
 // one LiveSocket, and the outbox of the viewer's own unacknowledged rating changes, re-sent in
-// order after every (re)connect.
+// order once every (re)connection is healthy. The outbox is shared with the reviewer's other
+// tabs of the session (a `storage` event brings their changes, which this tab sends too).
+//
+// An error frame never loses a change: "unavailable" (the server lost its database; the socket
+// closes and the change is re-sent after the reconnect) and "rate_limited" (sent again after
+// `retry_after`) keep it; only a refusal ("refused", "bad_frame", "server_error") drops it.
 //
 // Events (CustomEvent, data in `detail`):
 //   state      {state, text, message}   connection state changed
@@ -11,7 +16,7 @@
 //   servererror {message}               an error frame without a known request
 
 import { Outbox } from "./outbox.js";
-import { LiveSocket, newRef } from "./socket.js";
+import { LiveSocket, emit, newRef } from "./socket.js";
 
 const REQUEST_TIMEOUT_MS = 15000;
 
@@ -42,24 +47,34 @@ export class LiveSession extends EventTarget {
    * @param {string} [options.url]           websocket URL (default: same host, /ws/sessions/<id>/)
    * @param {string} [options.probeUrl]      a page of this session (see LiveSocket)
    * @param {string} [options.loginPath]     where a logged-out request is redirected
+   * @param {LiveSocket} [options.socket], [options.storage]  for tests
    */
-  constructor({ sessionId, userKey, url, probeUrl, loginPath = "/accounts/login/" }) {
+  constructor({ sessionId, userKey, url, probeUrl, loginPath = "/accounts/login/", socket, storage }) {
     super();
     this.sessionId = sessionId;
-    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    this.socket = new LiveSocket({
-      url: url || `${scheme}://${window.location.host}/ws/sessions/${sessionId}/`,
-      probeUrl: probeUrl || null,
-      loginPath,
+    this.socket =
+      socket ||
+      new LiveSocket({
+        url: url || `${window.location.protocol === "https:" ? "wss" : "ws"}://${window.location.host}/ws/sessions/${sessionId}/`,
+        probeUrl: probeUrl || null,
+        loginPath,
+      });
+    this.outbox = new Outbox({
+      storage: storage === undefined ? browserStorage() : storage,
+      storageKey: `concord.outbox.s${sessionId}.u${userKey}`,
     });
-    this.outbox = new Outbox({ storage: browserStorage(), storageKey: `concord.outbox.s${sessionId}.u${userKey}` });
     this.pending = new Map(); // ref -> {resolve, reject, timer}
     this.clockOffset = 0; // server time minus local time, in ms
 
     this.socket.addEventListener("state", (event) => this.#emit("state", event.detail));
-    this.socket.addEventListener("open", () => this.#flushOutbox());
+    this.socket.addEventListener("healthy", () => this.#flushOutbox());
     this.socket.addEventListener("close", () => this.#failPending("The connection was lost before the server answered. Try again."));
     this.socket.addEventListener("frame", (event) => this.#onFrame(event.detail.frame));
+    if (typeof window !== "undefined") {
+      window.addEventListener("storage", (event) => {
+        if (event.storageArea === window.localStorage && this.outbox.watches(event.key)) this.otherTabWrote();
+      });
+    }
   }
 
   // --- public API -----------------------------------------------------------------------
@@ -72,6 +87,16 @@ export class LiveSession extends EventTarget {
   /** Why the connection is over for good ("" while it may come back). */
   get fatalMessage() {
     return this.socket.fatalMessage;
+  }
+
+  /** Seconds until the next connection attempt, or null while none is planned. */
+  get retryIn() {
+    return this.socket.retryIn;
+  }
+
+  /** What the server said of its outage ("The server is reconnecting to its database…"). */
+  get serverMessage() {
+    return this.socket.serverMessage;
   }
 
   connect() {
@@ -107,9 +132,17 @@ export class LiveSession extends EventTarget {
    * stores rated criteria, so it is sent with the rating once one is chosen.
    */
   saveScore(item, criterion, change) {
-    const key = this.outbox.save(item, criterion, change);
+    this.outbox.save(item, criterion, change);
     this.#emit("outbox");
-    if (this.state === "online") this.#sendScore(key);
+    this.#sendUnsent();
+  }
+
+  /** Another tab changed the shared outbox: take its changes (and send them if online). */
+  otherTabWrote() {
+    const result = this.outbox.reload();
+    if (result.resync) this.sync();
+    if (result.changed) this.#emit("outbox");
+    this.#sendUnsent();
   }
 
   /** Forgets comments held for want of a rating on an interaction that can no longer be scored. */
@@ -183,6 +216,18 @@ export class LiveSession extends EventTarget {
   }
 
   #onError(frame) {
+    if (frame.code === "unavailable") {
+      // The socket closes next (1013) and shows the outage; changes are re-sent after it.
+      const waiting = this.#takePending(frame.ref);
+      if (waiting) waiting.reject(new Error(frame.message || "The server is reconnecting. Try again in a moment."));
+      return;
+    }
+    if (frame.code === "rate_limited" && this.outbox.release(frame.ref)) {
+      const wait = Math.max(1, Number(frame.retry_after) || 1) * 1000;
+      clearTimeout(this.resendTimer);
+      this.resendTimer = setTimeout(() => this.#sendUnsent(), wait);
+      return;
+    }
     const result = this.outbox.refuse(frame.ref, frame.message);
     if (result) {
       if (result.changed) {
@@ -218,11 +263,12 @@ export class LiveSession extends EventTarget {
 
   // --- the outbox -----------------------------------------------------------------------
 
-  #sendScore(key) {
-    const frame = this.outbox.frameFor(key, newRef());
-    if (!frame) return;
-    this.socket.expectAnswer();
-    this.socket.send(frame);
+  #sendUnsent() {
+    if (!this.socket.online) return;
+    for (const frame of this.outbox.unsentFrames(newRef)) {
+      this.socket.expectAnswer();
+      this.socket.send(frame);
+    }
   }
 
   #flushOutbox() {
@@ -233,6 +279,6 @@ export class LiveSession extends EventTarget {
   }
 
   #emit(name, detail = {}) {
-    this.dispatchEvent(new CustomEvent(name, { detail }));
+    emit(this, name, detail);
   }
 }
