@@ -181,6 +181,7 @@ class RoomClient:
         for ref, future in list(self.pending.items()):
             if not future.done():
                 future.set_exception(ConnectionError(f"socket closed ({code})"))
+                future.exception()  # retrieved: a superseded request has no one waiting
             self.pending.pop(ref, None)
 
     def _dispatch(self, frame: dict) -> None:

@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import random
 import signal
@@ -59,9 +60,9 @@ COMMENTS = [
 def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
+    # Nearest rank: the smallest value with at least q% of the values at or below it.
     ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def summary_ms(values: list[float]) -> dict:
