@@ -89,8 +89,10 @@ def reviewer_overview(*, access: ReportAccess, date_from=None, date_to=None) -> 
     (bias against the consensus, shrunk)."""
     names = _criterion_names(access.team)
     rows = _rows(access, date_from=date_from, date_to=date_to)
-    overall = summarise_deviations(_frame(rows, ["user", "reference"]), ["user", "reference"])
-    cells = _by_key(_frame(rows.filter(reference="consensus"), ["user", "criterion"]), names)
+    # One scan of the table; the pooling by reviewer or by cell happens on its few rows.
+    sums = _by_key(_frame(rows, ["user", "reference", "criterion"]), names)
+    overall = summarise_deviations(sums, ["user", "reference"])
+    cells = sums[sums["reference"] == "consensus"]
     per_cell = summarise_deviations(cells, ["user", "criterion"]) if len(cells) else []
     users = {
         u.pk: u
@@ -163,14 +165,13 @@ def reviewer_profile(
     attended, the criteria where they deviate most."""
     names = _criterion_names(access.team)
     rows = _rows(access, user_id=user.pk, date_from=date_from, date_to=date_to)
-    overall = summarise_deviations(_frame(rows, ["reference"]), ["reference"])
     trunc = TruncMonth if period == "month" else TruncQuarter
     timed = rows.annotate(period=trunc("held_on_date"))
-    over_time = summarise_deviations(
-        _frame(timed, ["reference", "period"]), ["reference", "period"]
-    )
-    per_criterion_frame = _by_key(_frame(rows, ["reference", "criterion"]), names)
-    per_criterion = summarise_deviations(per_criterion_frame, ["reference", "criterion"])
+    # One scan of the table; overall, per period and per criterion pool its few rows.
+    sums = _by_key(_frame(timed, ["reference", "period", "criterion"]), names)
+    overall = summarise_deviations(sums, ["reference"])
+    over_time = summarise_deviations(sums, ["reference", "period"])
+    per_criterion = summarise_deviations(sums, ["reference", "criterion"])
     for figure in per_criterion:
         figure["name"] = _name(names, figure["criterion"])
     consensus_criteria = [f for f in per_criterion if f["reference"] == "consensus"]
