@@ -100,12 +100,14 @@ def reveal_first_item(probe: Probe) -> None:
 def session_urls(session) -> list[str]:
     pk = session.pk
     profiles = [reverse("reports:reviewer", args=[p.user_id]) for p in session.participants.all()]
+    reports = [
+        reverse(name)
+        for name in ("reports:history", "reports:trends", "reports:reviewers", "reports:criteria")
+    ]
     return [
         *profiles,
-        reverse("reports:history"),
-        reverse("reports:trends"),
-        reverse("reports:reviewers"),
-        reverse("reports:criteria"),
+        *reports,
+        *(f"{url}?format=csv" for url in [*profiles, *reports]),  # their downloads
         reverse("scorecards:detail", args=[session.scorecard_version.scorecard_id]),
         reverse("sessions:list"),
         reverse("sessions:room", args=[pk]),
@@ -366,7 +368,7 @@ def test_after_an_anonymous_reveal_no_page_or_file_says_which_alias_is_whom(clie
             mark, alias = marker(other, item), participants[other.pk].alias
             names = identities(other)
             for url, text in pages.items():
-                if url.endswith(".csv"):
+                if url.endswith((".csv", "format=csv")):
                     rows = [",".join(row) for row in csv.reader(io.StringIO(text))]
                     units = [row for row in rows if mark in row]
                 elif url.endswith(".json"):
