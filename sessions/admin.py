@@ -211,7 +211,10 @@ class RevisionAdmin(RatingAdmin):
 
 
 @admin.register(Consensus)
-class ConsensusAdmin(AuditedAdmin):
+class ConsensusAdmin(ReadOnlyAdmin):
+    """Read-only: a consensus is recorded in the room, after its interaction is revealed, and
+    writes its calibration note in the same transaction. The admin would bypass both."""
+
     list_display = ["item", "criterion", "value", "is_na", "decided_by", "decided_at"]
     search_fields = ["note", "criterion__name"]
     raw_id_fields = ["item", "criterion", "decided_by"]

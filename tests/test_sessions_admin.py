@@ -279,3 +279,23 @@ def test_an_anonymous_session_stays_anonymous_once_scoring_started(superuser_cli
     ).content.decode()
 
     assert 'name="anonymous"' not in page
+
+
+def test_a_superuser_cannot_record_a_consensus_for_an_unrevealed_interaction(superuser_client):
+    from sessions.models import Consensus
+
+    world = excluded_draft_world()
+
+    add_page = superuser_client.get("/admin/calibration_sessions/consensus/add/")
+    superuser_client.post(
+        "/admin/calibration_sessions/consensus/add/",
+        {
+            "item": world.items[1].pk,
+            "criterion": world.numeric.pk,
+            "value": 3,
+            "note": "forged",
+        },
+    )
+
+    assert add_page.status_code == 403
+    assert not Consensus.objects.exists()
