@@ -231,8 +231,8 @@ class Run:
 
 
 async def await_state(run: Run, client: RoomClient, predicate, timeout: float) -> float:
-    """Waits for a state; a client that has heard nothing for 15 s asks again (sync), and
-    that is counted: it means a "look again" event never reached it."""
+    """Waits for a state; a client that has heard nothing for 15 s asks again (sync). When
+    the answer already shows the state, a "look again" event never reached it: counted."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
@@ -241,9 +241,10 @@ async def await_state(run: Run, client: RoomClient, predicate, timeout: float) -
         except TimeoutError:
             if loop.time() >= deadline:
                 raise
-            run.stale_syncs += 1
             await client.ensure_connected()
             await client.request("sync", timeout=30)
+            if predicate(client.snapshot):
+                run.stale_syncs += 1  # the state had changed, but no event said so
 
 
 async def reviewer(run: Run, client: RoomClient, session: dict, start: asyncio.Event) -> None:
