@@ -156,3 +156,20 @@ def test_weighted_patterns_give_the_figures_of_the_units_they_stand_for():
         assert weighted[name] == expanded[name]
     assert weighted["alpha"]["alpha"] == expanded["alpha"]["alpha"]
     assert weighted["alpha"]["ci"] == expanded["alpha"]["ci"]
+
+
+def test_the_poisson_bootstrap_of_many_units_agrees_with_the_unit_bootstrap():
+    from agreement import bootstrap_alpha_ci
+    from agreement.trends import POISSON_FROM_UNITS
+
+    rng = np.random.default_rng(5)
+    n = POISSON_FROM_UNITS + 500
+    truth = rng.integers(1, 6, size=n)
+    ratings = np.clip(truth + rng.integers(-2, 3, size=(3, n)), 1, 5).astype(float)
+    counts = np.array(unit_counts(ratings.T, FIVE))
+
+    figures = agreement_figures([Block(FIVE, counts)], key="t", n_resamples=1000)
+
+    low, high = bootstrap_alpha_ci(ratings, "ordinal", n_resamples=1000)
+    assert figures["alpha"]["ci"][0] == pytest.approx(low, abs=0.01)
+    assert figures["alpha"]["ci"][1] == pytest.approx(high, abs=0.01)
