@@ -363,3 +363,16 @@ def test_the_reports_entry_is_in_the_navigation_for_managers_facilitators_and_ad
     text = client.get(reverse("sessions:list")).content.decode()
 
     assert ('href="/reports/"' in text) is shown
+
+
+def test_trends_by_channel_and_by_scorecard_name_their_series(client, world):
+    weekly(world, 3)
+    client.force_login(world.manager)
+
+    by_channel = page(client, "trends", period="month", group="channel").context["series"]
+    by_scorecard = page(client, "trends", period="month", group="scorecard").context["series"]
+
+    assert [line["name"] for line in by_channel] == ["Email"]
+    assert by_channel[0]["points"][0]["n_sessions"] == 3
+    assert [line["name"] for line in by_scorecard] == [world.version.scorecard.name]
+    assert by_scorecard[0]["points"][0]["n_sessions"] == 3

@@ -91,7 +91,7 @@ def pattern_points(
     scope = {"team": team, "date_from": date_from, "date_to": date_to, "scorecard": scorecard}
     patterns = _scoped(SessionPatternSummary.objects.all(), **scope)
     rows = _scoped(SessionCriterionSummary.objects.all(), **scope)
-    fields = ["criterion_id", "channel"]
+    fields = ["criterion_id", "channel"] if group == "channel" else ["criterion_id"]
     if period:
         patterns = patterns.annotate(period=TRUNC[period]("held_on_date"))
         rows = rows.annotate(period=TRUNC[period]("held_on_date"))
@@ -111,14 +111,14 @@ def pattern_points(
         meta = info.get(row["criterion_id"])
         if meta is None:
             continue
-        key = (_group_key(group, meta, row["channel"], team), row.get("period"))
+        key = (_group_key(group, meta, row.get("channel", ""), team), row.get("period"))
         blocks.setdefault(key, {}).setdefault(row["criterion_id"], {})[row["pattern"]] = row["n"]
     totals: dict = {}
     for row in per_criterion:
         meta = info.get(row["criterion_id"])
         if meta is None:
             continue
-        key = (_group_key(group, meta, row["channel"], team), row.get("period"))
+        key = (_group_key(group, meta, row.get("channel", ""), team), row.get("period"))
         entry = totals.setdefault(key, {"sessions": 0, "ratings": 0})
         entry["ratings"] += row["ratings"] or 0
         if group == "criterion":
