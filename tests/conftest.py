@@ -37,8 +37,13 @@ def _start_daphne(django_db_blocker):
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1", "localhost"]
     with django_db_blocker.unblock():
         # The child is forked with the test database already in settings; it must not share
-        # the parent's open database socket, so close it before forking.
+        # the parent's open database sockets, so close them before forking: the plain ones and
+        # the PostgreSQL pool's, which is held per process and would otherwise be inherited
+        # (two processes talking on one socket corrupt the protocol).
         connections.close_all()
+        for connection in connections.all():
+            if hasattr(connection, "close_pool"):
+                connection.close_pool()
         # Nor may it inherit asgiref's thread-sensitive executor once the asyncio tests used it:
         # its worker thread does not survive the fork, so every consumer database call would hang.
         SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
