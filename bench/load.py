@@ -222,6 +222,8 @@ class Run:
     scoring_started_at: float = 0.0
     connect_failures: int = 0
     stale_syncs: int = 0
+    ready: int = 0
+    all_ready: asyncio.Event = field(default_factory=asyncio.Event)
     last_save_at: float = 0.0
     revealed_snapshot: dict | None = None
 
@@ -282,6 +284,15 @@ async def facilitator(run: Run, client: RoomClient, session: dict, start: asynci
     await start.wait()
     try:
         await await_state(run, client, everyone_submitted, run.args.scoring_timeout)
+        if run.args.reveal == "idle":
+            # Everyone everywhere has submitted and the worker is otherwise quiet: sessions
+            # reveal one after another, so each fan-out is measured on its own.
+            run.ready += 1
+            if run.ready == len(run.world["sessions"]):
+                run.all_ready.set()
+            await run.all_ready.wait()
+            number = [s["id"] for s in run.world["sessions"]].index(session["id"])
+            await asyncio.sleep(2.0 + 2.0 * number)
         run.reveal_clicked[session["id"]] = time.perf_counter()
         await client.request("reveal", {}, timeout=30)
     except Exception as error:
@@ -455,6 +466,7 @@ def report(run: Run, marks: dict, stored: dict, floor_spans, workers, floor_cpu)
             "database": "postgresql" if args.postgres else "sqlite",
             "layer": "redis" if args.redis_url else "in-memory",
             "pause_s": list(args.pause),
+            "reveal": args.reveal,
             "saves_per_s_per_session": round(saves / scoring / args.sessions, 1),
             "revealed_snapshot_bytes": run.snapshot_bytes,
         },
@@ -549,6 +561,13 @@ def parse_args(argv=None):
     parser.add_argument("--save-rate", type=float, default=20.0, help="per session, with --fast")
     parser.add_argument("--connect-rate", type=float, default=50.0, help="new sockets a second")
     parser.add_argument("--heartbeat", type=float, default=5.0, help="client ping interval, s")
+    parser.add_argument(
+        "--reveal",
+        choices=["ready", "idle"],
+        default="ready",
+        help="ready: each facilitator reveals once their session has submitted (other "
+        "sessions may still be scoring); idle: once all have, one session every 2 s",
+    )
     parser.add_argument("--floor-rounds", type=int, default=5)
     parser.add_argument("--reveal-timeout", type=float, default=600.0)
     parser.add_argument("--scoring-timeout", type=float, default=3600.0)
