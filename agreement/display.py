@@ -13,6 +13,12 @@ from .core import RELIABLE, TENTATIVE, reading_code
 # Stored figures keep four decimals; people read alpha with two (three near a threshold).
 FIGURE_DIGITS = 4
 
+# The minimum-data rule for alpha: fewer units than this give no bootstrap interval (resampling
+# two or three units only ever redraws the same few values), and a figure without an interval
+# is not shown as a verdict: no reading, no colour (``live_alpha``), and a per-criterion alpha
+# is not shown at all (``live_criterion_alpha``). docs/statistics.md.
+MIN_UNITS_FOR_CI = 5
+
 FIGURES_HELP = {
     "explanation": [
         "Krippendorff's alpha measures how far reviewers agree beyond what chance alone would "
@@ -21,6 +27,11 @@ FIGURES_HELP = {
         "It copes with missing ratings (N/A counts as missing), and the 95% confidence "
         "interval shows how much the figure could move with other interactions: few "
         "interactions give a wide interval.",
+        "Exact agreement can look high while alpha is low: when nearly everyone gives the same "
+        "common answer, agreeing on it is what chance alone would give, so alpha counts only "
+        "agreement beyond that, and a single disagreement on a rare answer weighs heavily.",
+        f"A criterion's alpha is shown only from {MIN_UNITS_FOR_CI} revealed interactions; "
+        "with fewer, the room shows how often reviewers gave the same answer instead.",
     ],
     "thresholds": (
         f"≥ {RELIABLE:.3f} reliable · {TENTATIVE:.3f} to {RELIABLE:.3f} tentative: draw only "
@@ -101,3 +112,77 @@ def format_interval(ci) -> str | None:
         return None
     low, high = (format_alpha(v) for v in ci)
     return f"{low} to {high}" if ci[0] < 0 else f"{low}–{high}"
+
+
+def has_interval(block) -> bool:
+    """The minimum-data rule, in one place: an alpha block may carry a reading and a colour
+    only with its 95% interval, which it has from MIN_UNITS_FOR_CI units."""
+    return bool(block) and block.get("ci_text") is not None
+
+
+def _units(n: int) -> str:
+    return format_count(n, "unit")
+
+
+def live_alpha(block: dict | None) -> dict | None:
+    """An alpha block as the room shows it. Without an interval the figure stays, but muted:
+    no verdict (so no colour) and, instead of the reading, how many units it rests on."""
+    if not block or has_interval(block) or block.get("alpha_text") is None:
+        return block
+    return {
+        **block,
+        "verdict": "undefined",
+        "reading": (
+            f"{_units(block['n_units'])}: too few for an interval "
+            f"({MIN_UNITS_FOR_CI} needed), so no reading yet"
+        ),
+        "caution": None,
+        "enough_data": False,
+    }
+
+
+def live_criterion_alpha(
+    block: dict | None,
+    *,
+    exact_agreement=None,
+    within_one=None,
+    n_interactions: int,
+    pooled: dict | None = None,
+) -> dict | None:
+    """One criterion's alpha across the revealed interactions, as the room and present mode show
+    it. With too few interactions for an interval the alpha over them is noise, so it is not
+    sent: ``alpha``/``alpha_text`` are None and ``reading`` says in words what the data can
+    carry (how often reviewers gave the same answer, and the session's alpha pooled over all
+    criteria of this level where that has an interval)."""
+    if not block:
+        return block
+    if has_interval(block):
+        return {**block, "enough_data": True}
+    parts = [
+        f"{format_count(n_interactions, 'revealed interaction')}: too few for this "
+        f"criterion's own α ({MIN_UNITS_FOR_CI} needed)."
+    ]
+    if exact_agreement is not None:
+        shares = f"Same answer {format_percent(exact_agreement)} of the time"
+        if within_one is not None:
+            shares += f", within one point {format_percent(within_one)}"
+        parts.append(shares + ".")
+    if has_interval(pooled):
+        parts.append(
+            f"Session α over all {pooled['level']} criteria: {pooled['alpha_text']} "
+            f"(95% CI {pooled['ci_text']}) · {pooled['reading']}."
+        )
+    return {
+        "level": block.get("level"),
+        "alpha": None,
+        "ci": None,
+        "alpha_text": None,
+        "ci_text": None,
+        "reading": " ".join(parts),
+        "verdict": "undefined",
+        "reason": block.get("reason"),
+        "caution": None,
+        "n_units": block.get("n_units"),
+        "n_pairable": block.get("n_pairable"),
+        "enough_data": False,
+    }

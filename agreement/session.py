@@ -32,10 +32,14 @@ from .core import (
     plain_reading,
     reading_code,
 )
-from .display import FIGURE_DIGITS, format_alpha, format_interval, round_figure
+from .display import (
+    FIGURE_DIGITS,
+    MIN_UNITS_FOR_CI,
+    format_alpha,
+    format_interval,
+    round_figure,
+)
 
-# Fewer units than this and a bootstrap interval is not worth printing.
-MIN_UNITS_FOR_CI = 5
 ONE_UNIT = "Only one unit has paired ratings: alpha needs at least two to compare."
 # The lowest alpha each reading stands for (Krippendorff 2004, p. 241).
 THRESHOLDS = {"reliable": RELIABLE, "tentative": TENTATIVE}

@@ -498,6 +498,12 @@ def test_figures_are_the_servers_strings_in_the_room_and_present_mode(new_page, 
     if row["disagreement_text"] and row["n"] >= 2:
         expect(top.get_by_test_id("disagreement")).to_contain_text(f"· {row['disagreement_text']}")
     expect(top.get_by_test_id("criterion-alpha")).to_contain_text(criterion_alpha["reading"])
+    # Two interactions are too few for a criterion's own alpha: words, no figure, no colour.
+    assert criterion_alpha["alpha_text"] is None
+    for badge in page.get_by_test_id("criterion-alpha").all():
+        expect(badge).to_have_attribute("data-figure", "false")
+        expect(badge).to_have_attribute("data-verdict", "undefined")
+        expect(badge).not_to_contain_text("α =")
     for key, share in row["distribution_shares"].items():
         count = top.locator(f'.dist-row[data-value="{key}"] .dist-count')
         expect(count).to_have_attribute("title", share)
@@ -513,6 +519,9 @@ def test_figures_are_the_servers_strings_in_the_room_and_present_mode(new_page, 
     box = page.get_by_test_id("present-slide").get_by_test_id("criterion-alpha")
     expect(box).to_have_attribute("data-verdict", criterion_alpha["verdict"])
     expect(box).to_contain_text(criterion_alpha["reading"])
+    expect(box).to_have_attribute("data-figure", "false")
+    expect(box.locator(".present-alpha-value")).to_have_count(0)
+    expect(box.locator(".present-alpha-reason")).to_contain_text("Same answer")
     expect(box.get_by_test_id("interaction-alpha")).to_contain_text(
         f"α = {item_alpha['alpha_text']}"
     )

@@ -378,3 +378,39 @@ def test_snapshot_shows_agreement_after_the_reveal():
     block = snapshot["agreement"]["criteria"][str(world.numeric.pk)]
     assert block["level"] == "ordinal"
     assert block["reading"]
+
+
+def _small_and_large(interactions):
+    world = SessionWorld(interactions=interactions).start()
+    patterns = [(1, 4, 2), (1, 3, 2), (0, 2, 1), (1, 4, 1), (0, 1, 0), (1, 5, 2)]
+    for reviewer_index, reviewer in enumerate(world.reviewers):
+        for index, item in enumerate(world.items):
+            world.score_all(reviewer, item, patterns[(index + reviewer_index) % len(patterns)])
+            world.submit(reviewer, item)
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+    return world, selectors.session_snapshot(session=world.session, user=world.facilitator)
+
+
+def test_a_two_interaction_session_sends_no_per_criterion_alpha_only_words():
+    world, snapshot = _small_and_large(2)
+
+    criteria = snapshot["agreement"]["criteria"]
+    assert set(criteria) == {str(c.pk) for c in world.criteria}
+    for block in criteria.values():
+        assert block["alpha"] is None and block["alpha_text"] is None
+        assert block["verdict"] == "undefined"
+        assert block["reading"].startswith("2 revealed interactions: too few")
+        assert "Same answer" in block["reading"]
+    # no reading or colour without an interval anywhere on the live screens
+    for block in [*snapshot["agreement"]["interactions"].values()]:
+        assert block["ci_text"] is None and block["verdict"] == "undefined"
+        assert "Not yet calibrated" not in block["reading"]
+
+
+def test_a_large_session_sends_each_criterion_alpha_with_its_interval_and_reading():
+    _world, snapshot = _small_and_large(6)
+
+    for block in snapshot["agreement"]["criteria"].values():
+        assert block["enough_data"] is True
+        assert block["alpha_text"] is not None and block["ci_text"] is not None
+        assert block["verdict"] in {"reliable", "tentative", "not_calibrated"}

@@ -19,7 +19,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from agreement import DISAGREEMENT_RULE, FIGURES_HELP, rank_criteria, rank_session
-from agreement.display import format_shares
+from agreement.display import format_shares, live_alpha, live_criterion_alpha
 from scorecards.selectors import criterion_spec, open_notes_for_criteria
 
 from ..models import (
@@ -181,7 +181,7 @@ def _build_shared_state(session: CalibrationSession) -> SharedState:
         revealed=revealed,
         session_ranking=rank_session([c.pk for c in criteria], rankings) if rankings else [],
         # Alpha, its 95% interval and a reading per criterion and interaction (revealed only).
-        agreement=live_agreement(session=session) if rankings else {},
+        agreement=_live_figures(live_agreement(session=session), len(rankings)) if rankings else {},
         action_items=[
             {
                 "id": action.pk,
@@ -191,6 +191,29 @@ def _build_shared_state(session: CalibrationSession) -> SharedState:
             for action in actions
         ],
     )
+
+
+def _live_figures(figures: dict, n_revealed: int) -> dict:
+    """The agreement figures as the room and present mode show them, under the one
+    minimum-data rule of agreement.display: no reading or colour without an interval, and no
+    per-criterion alpha over too few interactions (the agreement shares instead)."""
+    if not figures:
+        return {}
+    pooled = figures.get("session", {})
+    shares = figures.get("criteria_shares", {})
+    return {
+        "interactions": {k: live_alpha(v) for k, v in figures.get("interactions", {}).items()},
+        "criteria": {
+            k: live_criterion_alpha(
+                v,
+                **shares.get(k, {}),
+                n_interactions=n_revealed,
+                pooled=pooled.get(v["level"]) if v else None,
+            )
+            for k, v in figures.get("criteria", {}).items()
+        },
+        "session": {k: live_alpha(v) for k, v in pooled.items()},
+    }
 
 
 def _rating_entry(score: Score, participant: Participant, session) -> dict:

@@ -92,7 +92,7 @@ def live_agreement(*, session) -> dict:
     if not state["n"]:
         return {}
     stamp = state["last"].timestamp() if state["last"] else 0
-    key = f"concord-agreement-{session.pk}-{state['n']}-{state['items']}-{stamp}"
+    key = f"concord-agreement-2-{session.pk}-{state['n']}-{state['items']}-{stamp}"
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -102,6 +102,14 @@ def live_agreement(*, session) -> dict:
             k: v.get("alpha") for k, v in (report or {}).get("interactions", {}).items()
         },
         "criteria": {k: v.get("alpha") for k, v in (report or {}).get("criteria", {}).items()},
+        # What a criterion's figure falls back to with too few interactions for its alpha.
+        "criteria_shares": {
+            k: {
+                "exact_agreement": v["descriptives"].get("exact_agreement"),
+                "within_one": v["descriptives"].get("within_one"),
+            }
+            for k, v in (report or {}).get("criteria", {}).items()
+        },
         "session": (report or {}).get("session", {}).get("alpha", {}),
     }
     cache.set(key, figures, 600)

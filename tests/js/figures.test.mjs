@@ -55,3 +55,19 @@ test("measurement levels are named for people", () => {
   assert.equal(levelName("ordinal"), "Ordinal criteria (points, ordered labels)");
   assert.equal(levelName("custom"), "Custom criteria");
 });
+
+test("a criterion the server sent without a figure shows only its words, muted", () => {
+  const words = {
+    level: "nominal",
+    alpha: null,
+    alpha_text: null,
+    ci_text: null,
+    reading: "2 revealed interactions: too few for this criterion's own α (5 needed). Same answer 67% of the time.",
+    verdict: "undefined",
+    enough_data: false,
+  };
+  assert.equal(alphaDefined(words), false);
+  assert.equal(blockVerdict(words), "undefined");
+  assert.equal(alphaText(words), words.reading);
+  assert.doesNotMatch(alphaText(words), /α = /);
+});

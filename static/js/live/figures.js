@@ -81,11 +81,12 @@ export function criterionAlphaBadge(block, { revealedCount = null } = {}) {
     {
       class: `alpha-badge alpha-${verdict}`,
       "data-testid": "criterion-alpha",
-      dataset: { verdict },
-      title: criterionAlphaTitle(block, revealedCount),
+      dataset: { verdict, figure: String(alphaDefined(block)) },
+      title: alphaDefined(block) ? criterionAlphaTitle(block, revealedCount) : null,
     },
-    h("span", { class: "alpha-dot", "aria-hidden": "true" }),
-    h("span", { class: "alpha-scope", text: "Session " }),
+    alphaDefined(block) ? h("span", { class: "alpha-dot", "aria-hidden": "true" }) : null,
+    // Without a figure the server's words say what they cover ("2 revealed interactions: …").
+    alphaDefined(block) ? h("span", { class: "alpha-scope", text: "Session " }) : null,
     alphaParts(block),
   );
 }

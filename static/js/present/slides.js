@@ -122,7 +122,9 @@ export function createStage({ live, stage, snap, itemName, open }) {
     const revealed = revealedItems(snap()).length;
     box.className = `present-alpha alpha-${verdict}`;
     box.dataset.verdict = verdict;
-    box.title = block ? criterionAlphaTitle(block, revealed) : "";
+    // The server leaves out a criterion's alpha over too few interactions: words, no figure.
+    box.dataset.figure = String(alphaDefined(block));
+    box.title = alphaDefined(block) ? criterionAlphaTitle(block, revealed) : "";
     const heading = `Agreement on this criterion across ${revealedCountText(revealed)}`;
     fill(box, ...(block ? largeAlphaParts(block, heading) : []), itemLine);
   }
