@@ -4,6 +4,7 @@
 // goes to the outbox (and so to localStorage) rather than being lost.
 
 import { h, toast, uniqueId } from "../live/dom.js";
+import { notesBlock } from "./notes.js";
 import { bindScorecardKeys } from "./scorecard_keys.js";
 import { isRated } from "./state.js";
 
@@ -67,7 +68,8 @@ export function createScorecard(state, container) {
           h("kbd", {}, "1"), "–", h("kbd", {}, "9"), " rate · ",
           h("kbd", {}, "0"), " N/A · ",
           h("kbd", {}, "↑"), h("kbd", {}, "↓"), " criterion · ",
-          h("kbd", {}, "C"), " comment",
+          h("kbd", {}, "C"), " comment · ",
+          h("kbd", {}, "L"), " notes",
         ),
       ),
       notice,
@@ -123,6 +125,7 @@ export function createScorecard(state, container) {
     });
     comment.addEventListener("input", () => scheduleComment(itemId, criterion, comment));
     comment.addEventListener("blur", () => flushComment(itemId, criterion, comment));
+    const notes = notesBlock(criterion); // earlier sessions' calibration notes, collapsed
     const guidance =
       criterion.guidance_right || criterion.guidance_wrong
         ? h(
@@ -150,11 +153,12 @@ export function createScorecard(state, container) {
       ),
       criterion.description ? h("p", { class: "ls-desc", text: criterion.description }) : null,
       guidance,
+      notes,
       group,
       h("label", { class: "visually-hidden", for: commentId, text: `Comment on ${criterion.name}` }),
       comment,
     );
-    return { root, criterion, options, na, comment, state: stateNote, group };
+    return { root, criterion, options, na, comment, state: stateNote, group, notes };
   }
 
   function choose(itemId, criterion, value, na) {

@@ -1,5 +1,5 @@
 // Keys inside the scorecard: 1–9 rate, 0/N N/A, ↑/↓ move between criteria, ←/→ between answers,
-// C comments, Esc leaves a comment.
+// C comments, L opens or closes the calibration notes, Esc leaves a comment.
 
 /**
  * @param {HTMLElement} container      the work column
@@ -45,6 +45,9 @@ export function bindScorecardKeys(container, getRefs) {
     } else if (key === "c" || key === "C") {
       event.preventDefault();
       ref.comment.focus();
+    } else if ((key === "l" || key === "L") && ref.notes) {
+      event.preventDefault();
+      ref.notes.open = !ref.notes.open;
     } else if (key === "ArrowDown" || key === "ArrowUp") {
       const list = [...refs.values()];
       const next = list[list.indexOf(ref) + (key === "ArrowDown" ? 1 : -1)];
