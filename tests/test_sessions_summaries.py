@@ -141,3 +141,37 @@ def test_imported_sessions_get_their_summaries_dated_the_day_they_were_held():
     assert summaries["April calibration"].held_on_date == date(2024, 4, 11)
     assert summaries["April calibration"].team == team
     assert SessionCriterionSummary.objects.filter(session__title="April calibration").count() == 4
+
+
+def test_the_rebuild_refuses_an_unknown_team_and_writes_nothing():
+    from django.core.management.base import CommandError
+
+    world = closed_world()
+    services.session_close(session_id=world.session.pk, actor=world.facilitator)
+    SessionSummary.objects.all().delete()
+
+    with pytest.raises(CommandError, match="No team named"):
+        call_command("rebuild_report_summaries", "--team", "Nobody", stdout=io.StringIO())
+
+    assert not SessionSummary.objects.exists()
+
+
+def test_pattern_rows_count_the_interactions_by_their_ratings():
+    from sessions.models import SessionPatternSummary
+
+    world = closed_world()
+
+    services.session_close(session_id=world.session.pk, actor=world.facilitator)
+
+    empathy = dict(
+        SessionPatternSummary.objects.filter(
+            session=world.session, criterion=world.numeric
+        ).values_list("pattern", "n_units")
+    )
+    assert empathy == {"0,1,1,1,0": 1, "1,1,1,0,0": 1}
+    identity = dict(
+        SessionPatternSummary.objects.filter(
+            session=world.session, criterion=world.binary
+        ).values_list("pattern", "n_units")
+    )
+    assert identity == {"1,2": 2}  # one fail and two passes on both interactions
