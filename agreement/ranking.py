@@ -113,3 +113,27 @@ def rank_session(criterion_ids: Sequence[int], per_item_rankings: Sequence[list[
 def format_disagreement(value: float | None) -> str | None:
     """A disagreement as shown beside its band: two decimals ("0.67")."""
     return None if value is None else f"{value:.2f}"
+
+
+def discussion_queue(per_item: Sequence[tuple[int, list[dict], set]]) -> dict:
+    """The facilitator's queue after the reveal: every revealed interaction × criterion, the
+    undecided ones in order of disagreement across the session (the rule of DISAGREEMENT_RULE,
+    then interaction order), and how many are decided.
+
+    ``per_item``: (item id, its ranking rows, the criterion ids with a recorded consensus), in
+    interaction order."""
+    pending, decided, total = [], 0, 0
+    for position, (item_id, ranking, agreed) in enumerate(per_item):
+        for row in ranking:
+            total += 1
+            if row["criterion"] in agreed:
+                decided += 1
+            else:
+                pending.append(((*_ranking_key(row)[:3], position, row["order"]), item_id, row))
+    pending.sort(key=lambda entry: entry[0])
+    return {
+        "decided": decided,
+        "total": total,
+        "text": f"{decided} of {total} agreed",
+        "queue": [{"item": item_id, "criterion": row["criterion"]} for _, item_id, row in pending],
+    }

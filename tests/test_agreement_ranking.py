@@ -70,3 +70,30 @@ def test_session_ranking_averages_over_interactions():
     numeric = next(row for row in ranking if row["criterion"] == 1)
     assert numeric["disagreement"] == pytest.approx(0.5)
     assert numeric["level"] == "high"
+
+
+def test_the_discussion_queue_lists_undecided_criteria_by_disagreement_across_interactions():
+    from agreement.ranking import discussion_queue
+
+    first = rank_criteria({1: NUMERIC, 2: LABELS, 3: CRITICAL}, {1: [3, 3], 2: [0, 2], 3: [1, 1]})
+    second = rank_criteria({1: NUMERIC, 2: LABELS, 3: CRITICAL}, {1: [1, 5], 2: [1, 1], 3: [1, 0]})
+
+    progress = discussion_queue([(10, first, {2}), (20, second, set())])
+
+    assert (progress["decided"], progress["total"]) == (1, 6)
+    assert progress["text"] == "1 of 6 agreed"
+    # the critical split first, then the widest spread, then the agreed ones in
+    # interaction and scorecard order; the decided criterion is not in the queue
+    assert progress["queue"] == [
+        {"item": 20, "criterion": 3},
+        {"item": 20, "criterion": 1},
+        {"item": 10, "criterion": 1},
+        {"item": 10, "criterion": 3},
+        {"item": 20, "criterion": 2},
+    ]
+
+
+def test_an_empty_session_has_an_empty_queue():
+    from agreement.ranking import discussion_queue
+
+    assert discussion_queue([]) == {"decided": 0, "total": 0, "text": "0 of 0 agreed", "queue": []}

@@ -414,3 +414,30 @@ def test_a_large_session_sends_each_criterion_alpha_with_its_interval_and_readin
         assert block["enough_data"] is True
         assert block["alpha_text"] is not None and block["ci_text"] is not None
         assert block["verdict"] in {"reliable", "tentative", "not_calibrated"}
+
+
+def test_the_snapshot_counts_decided_criteria_and_queues_the_undecided_by_disagreement():
+    world = revealed_world_with_three_reviewers()
+    first = world.items[0]
+    services.consensus_save(
+        session_id=world.session.pk,
+        actor=world.facilitator,
+        item_id=first.pk,
+        criterion_id=world.numeric.pk,
+        value=3,
+    )
+    services.consensus_save(  # a note without a rating is not a decision
+        session_id=world.session.pk,
+        actor=world.facilitator,
+        item_id=first.pk,
+        criterion_id=world.labels.pk,
+        note="still talking",
+    )
+
+    snapshot = selectors.session_snapshot(session=world.session, user=world.reviewers[0])
+
+    progress = snapshot["consensus_progress"]
+    assert progress["text"] == "1 of 6 agreed"
+    assert len(progress["queue"]) == 5
+    assert {"item": first.pk, "criterion": world.numeric.pk} not in progress["queue"]
+    assert progress["queue"][0]["criterion"] == world.binary.pk  # the critical split

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from agreement import DISAGREEMENT_RULE, FIGURES_HELP, rank_criteria, rank_session
 from agreement.display import format_shares, live_alpha, live_criterion_alpha
+from agreement.ranking import discussion_queue
 from scorecards.selectors import criterion_spec, open_notes_for_criteria
 
 from ..models import (
@@ -67,6 +68,9 @@ class SharedState:
     session_ranking: list[dict]
     agreement: dict
     action_items: list[dict]
+    # Decided / total criteria of the revealed interactions, and the undecided ones in order
+    # of disagreement (the facilitator's "Next undecided").
+    consensus_progress: dict = field(default_factory=dict)
     # The revealed ratings as a reader outside the session sees them, sorted, per anonymity
     # (built at the first frame): each viewer's frame differs only in their own entries.
     outsider_ratings: dict = field(default_factory=dict, compare=False, repr=False)
@@ -127,7 +131,7 @@ def _build_shared_state(session: CalibrationSession) -> SharedState:
 
     specs = {criterion.pk: criterion_spec(criterion) for criterion in criteria}
     scorers = [p for p in participants if p.pk in scorer_ids]
-    item_rows, revealed, rankings = [], {}, []
+    item_rows, revealed, rankings, queue_input = [], {}, [], []
     for item in items:
         submitted = submitted_by_item.get(item.pk, set()) & scorer_ids
         # Someone who joined after this interaction was revealed never had it to score.
@@ -167,6 +171,12 @@ def _build_shared_state(session: CalibrationSession) -> SharedState:
             "ranking": ranking,
             "consensus": consensus_by_item.get(item.pk, {}),
         }
+        agreed = {
+            int(criterion_id)
+            for criterion_id, record in revealed[item.pk]["consensus"].items()
+            if record["na"] or record["value"] is not None
+        }
+        queue_input.append((item.pk, ranking, agreed))
     actions = ActionItem.objects.filter(session=session).select_related("owner").order_by("id")
     notes = _notes_payload(session, criteria, items)
     return SharedState(
@@ -182,6 +192,7 @@ def _build_shared_state(session: CalibrationSession) -> SharedState:
         session_ranking=rank_session([c.pk for c in criteria], rankings) if rankings else [],
         # Alpha, its 95% interval and a reading per criterion and interaction (revealed only).
         agreement=_live_figures(live_agreement(session=session), len(rankings)) if rankings else {},
+        consensus_progress=discussion_queue(queue_input),
         action_items=[
             {
                 "id": action.pk,
@@ -457,4 +468,5 @@ def session_snapshot(*, session: CalibrationSession, user) -> dict:
         "rule": DISAGREEMENT_RULE,
         "figures_help": FIGURES_HELP,
         "action_items": shared.action_items,
+        "consensus_progress": shared.consensus_progress,
     }

@@ -6,7 +6,7 @@
 
 import { bindConnectionPill, fillBanner } from "./live/connection.js";
 import { readJsonScript, toast } from "./live/dom.js";
-import { itemById } from "./live/revealed.js";
+import { itemById, nextUndecided } from "./live/revealed.js";
 import { LiveSession } from "./live/session.js";
 import { createStage } from "./present/slides.js";
 
@@ -91,6 +91,7 @@ function present(rootElement) {
     else document.documentElement.requestFullscreen?.().catch(() => {});
   }
 
+  let lastUndecided = null; // where U went last: {item, criterion, index}
   document.addEventListener("keydown", (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     const tag = event.target.tagName;
@@ -112,6 +113,17 @@ function present(rootElement) {
       go(Infinity);
     } else if (event.key === "f" || event.key === "F") {
       toggleFullscreen();
+    } else if (event.key === "u" || event.key === "U") {
+      // The next undecided criterion, most disagreement first (the server's queue).
+      const here = rows()[index];
+      const queue = snap.consensus_progress?.queue || [];
+      const at = queue.findIndex((e) => e.item === scope && e.criterion === here?.criterion);
+      const target = nextUndecided(queue, at >= 0 ? { ...queue[at], index: at } : lastUndecided);
+      if (target) {
+        event.preventDefault();
+        lastUndecided = target;
+        openAt(target.item, target.criterion);
+      }
     }
   });
 

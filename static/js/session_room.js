@@ -53,7 +53,10 @@ function startRoom(rootElement) {
   const state = new RoomState({ snap, live, tabs: els.tabs });
 
   const header = createHeader(state, els);
-  const facilitator = createFacilitator(state, els.facilitator, { after: renderRail });
+  const facilitator = createFacilitator(state, els.facilitator, {
+    after: renderRail,
+    open: (itemId) => tabs.select(itemId),
+  });
   const people = createPeople(state, els.people);
   const actions = createActions(state, els, { after: renderRail });
   const tabs = createTabs(state, els, {

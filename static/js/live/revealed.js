@@ -117,3 +117,29 @@ export function perInteractionItems(snap, criterion, children) {
     ),
   );
 }
+
+// --- the discussion queue ---------------------------------------------------------------
+
+/** "3 of 20 agreed", as the server counts it, or "" before anything is revealed. */
+export function progressText(snap) {
+  const progress = snap.consensus_progress;
+  return progress && progress.total ? progress.text : "";
+}
+
+/**
+ * Where "Next undecided" goes from `last` ({item, criterion, index} or null): the server's queue
+ * holds the undecided criteria in order of disagreement. The one after `last` if it is still
+ * undecided; if it was just decided it left the queue, so the one now at its place; from the
+ * end, back to the start. Returns {item, criterion, index} or null when all are decided.
+ */
+export function nextUndecided(queue, last) {
+  if (!queue || !queue.length) return null;
+  let index = 0;
+  if (last) {
+    const stillThere = queue[last.index]?.item === last.item && queue[last.index]?.criterion === last.criterion;
+    const found = stillThere ? last.index : queue.findIndex((e) => e.item === last.item && e.criterion === last.criterion);
+    index = found >= 0 ? found + 1 : last.index;
+  }
+  if (index >= queue.length) index = 0;
+  return { ...queue[index], index };
+}

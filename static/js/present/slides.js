@@ -13,6 +13,7 @@ import {
   interactionAlpha,
   itemById,
   perInteractionItems,
+  progressText,
   rankFlags,
   raterCount,
   ratingsCount,
@@ -78,6 +79,7 @@ export function createStage({ live, stage, snap, itemName, open }) {
   function buildSlide() {
     const slide = {
       kicker: h("p", { class: "present-kicker" }),
+      progress: h("p", { class: "present-progress", "data-testid": "consensus-progress", "aria-live": "polite" }),
       title: h("h2", { class: "present-criterion" }),
       flags: h("div", { class: "rank-flags present-flags" }),
       desc: h("p", { class: "present-desc" }),
@@ -89,7 +91,7 @@ export function createStage({ live, stage, snap, itemName, open }) {
     slide.card = h(
       "article",
       { class: "present-card", "data-testid": "present-slide" },
-      h("div", { class: "present-head" }, h("div", { class: "present-head-main" }, slide.kicker, slide.title, slide.flags, slide.desc), slide.alpha),
+      h("div", { class: "present-head" }, h("div", { class: "present-head-main" }, slide.kicker, slide.progress, slide.title, slide.flags, slide.desc), slide.alpha),
       h("div", { class: "present-grid" }, slide.left, slide.right),
       slide.consensus,
     );
@@ -102,6 +104,8 @@ export function createStage({ live, stage, snap, itemName, open }) {
     slots.card.dataset.criterionId = criterion.id;
     slots.card.classList.toggle("has-flip", row.critical_flip);
     slots.kicker.textContent = kicker;
+    slots.progress.textContent = progressText(snap());
+    slots.progress.hidden = !slots.progress.textContent;
     slots.title.textContent = criterion.name;
     fill(slots.flags, ...flagNodes);
     slots.desc.textContent = criterion.description || "";

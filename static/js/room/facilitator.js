@@ -3,6 +3,11 @@
 // request over the live connection; a refusal is shown as a toast.
 
 import { h, toast } from "../live/dom.js";
+import { nextUndecided, progressText } from "../live/revealed.js";
+
+// The key for "Next undecided" (free in the room: the scorecard's keys are digits, N, C, L and
+// arrows, and only inside a criterion).
+export const NEXT_UNDECIDED_KEY = "u";
 
 /**
  * Runs one request for a button: disabled while it is on its way, a toast if refused, then
@@ -25,8 +30,9 @@ export async function act(live, button, type, payload, after = () => {}) {
  * @param {HTMLElement} card
  * @param {object} options
  * @param {() => void} options.after  redraws the rail after an action
+ * @param {(itemId: number) => void} options.open  shows one interaction's tab
  */
-export function createFacilitator(state, card, { after }) {
+export function createFacilitator(state, card, { after, open }) {
   const { live } = state;
   let policy = "exclude";
   const hint = h("p", { class: "fac-hint" });
@@ -51,7 +57,43 @@ export function createFacilitator(state, card, { after }) {
   );
   const close = h("button", { type: "button", class: "btn btn-danger btn-block", "data-testid": "close-session" }, "Close session");
   const closeGroup = h("div", { class: "fac-group" }, close);
-  card.replaceChildren(h("h2", { class: "rail-heading", text: "Facilitator" }), hint, start, revealGroup, closeGroup);
+  // The discussion after the reveal: how many criteria are agreed, and the next undecided one.
+  const progress = h("p", { class: "fac-progress", "data-testid": "consensus-progress", "aria-live": "polite" });
+  const next = h(
+    "button",
+    { type: "button", class: "btn btn-block", "data-testid": "next-undecided", title: "Next undecided criterion, most disagreement first (key U)" },
+    "Next undecided ",
+    h("kbd", { text: "U" }),
+  );
+  const discussGroup = h("div", { class: "fac-group", hidden: true }, progress, next);
+  card.replaceChildren(h("h2", { class: "rail-heading", text: "Facilitator" }), hint, start, discussGroup, revealGroup, closeGroup);
+
+  let last = null; // where "Next undecided" went last: {item, criterion, index}
+  function goNextUndecided() {
+    const target = nextUndecided(state.snap.consensus_progress?.queue, last);
+    if (!target) return;
+    last = target;
+    open(target.item);
+    const row = document.querySelector(
+      `[data-testid="ranking"][data-item-id="${target.item}"] [data-testid="ranking-row"][data-criterion-id="${target.criterion}"]`,
+    );
+    if (!row) return;
+    for (const other of document.querySelectorAll(".rank-row.is-current")) other.classList.remove("is-current");
+    row.classList.add("is-current");
+    row.scrollIntoView({ block: "start", behavior: "smooth" });
+    // The row, not its consensus field, takes the focus: U again goes on (Tab reaches the field).
+    row.tabIndex = -1;
+    row.focus({ preventScroll: true });
+  }
+  next.addEventListener("click", goNextUndecided);
+  document.addEventListener("keydown", (event) => {
+    if (event.key.toLowerCase() !== NEXT_UNDECIDED_KEY || event.altKey || event.ctrlKey || event.metaKey) return;
+    const target = event.target;
+    if (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName)) return;
+    if (discussGroup.hidden || next.disabled) return;
+    event.preventDefault();
+    goNextUndecided();
+  });
 
   start.addEventListener("click", () => act(live, start, "start", {}, after));
   revealItem.addEventListener("click", () => {
@@ -75,6 +117,11 @@ export function createFacilitator(state, card, { after }) {
     revealGroup.hidden = status !== "scoring";
     closeGroup.hidden = status !== "revealed";
     policySelect.value = policy;
+    const progressWords = progressText(snap);
+    discussGroup.hidden = !progressWords;
+    progress.textContent = progressWords;
+    next.hidden = state.isClosed();
+    next.disabled = !snap.consensus_progress?.queue?.length;
     if (status === "draft") {
       hint.textContent = "Reviewers can read the interactions. Open scoring when everyone is here.";
     } else if (status === "scoring") {

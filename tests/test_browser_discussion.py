@@ -1,0 +1,103 @@
+"""The discussion after the reveal, in real browsers (issue 10): the facilitator works through
+the undecided criteria in order of disagreement, with the count of agreed ones always in view,
+in the room and in present mode."""
+
+import pytest
+from playwright.sync_api import expect
+
+from sessions import services
+
+from .factories import SessionWorld
+from .test_browser_session import off_the_event_loop, room_url
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _patient_expect():
+    expect.set_options(timeout=10_000)
+    yield
+    expect.set_options(timeout=None)
+
+
+def revealed_two_interactions():
+    """Three reviewers, two interactions, three criteria, all revealed; returns the snapshot."""
+    from sessions.selectors import session_snapshot
+
+    world = SessionWorld(reviewers=3, interactions=2)
+
+    def score_and_reveal():
+        world.start()
+        values = [[(1, 5, 2), (1, 3, 1), (0, 1, 0)], [(1, 4, 2), (1, 4, 2), (1, 3, 2)]]
+        for index, item in enumerate(world.items):
+            for user, item_values in zip(world.reviewers, values[index], strict=True):
+                world.score_all(user, item, item_values)
+                world.submit(user, item)
+        services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+        world.session.refresh_from_db()
+        return session_snapshot(session=world.session, user=world.facilitator)
+
+    return world, off_the_event_loop(score_and_reveal)
+
+
+def current_row(page):
+    return page.locator(".rank-row.is-current")
+
+
+def test_the_facilitator_walks_the_undecided_criteria_by_disagreement(new_page, login):
+    world, snap = revealed_two_interactions()
+    queue = snap["consensus_progress"]["queue"]
+    assert len(queue) == 6
+    page = new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    login(page, world.facilitator.username)
+    page.goto(room_url(world))
+    expect(page.get_by_test_id("conn-state")).to_have_text("Live")
+
+    progress = page.get_by_test_id("consensus-progress")
+    expect(progress).to_have_text("0 of 6 agreed")
+    next_button = page.get_by_test_id("next-undecided")
+    expect(next_button).to_contain_text("Next undecided")
+
+    next_button.click()  # the most disagreed undecided criterion, in its interaction's tab
+    first = queue[0]
+    expect(
+        page.locator(f'[data-testid="item-tab"][data-item-id="{first["item"]}"]')
+    ).to_have_attribute("aria-selected", "true")
+    expect(current_row(page)).to_have_attribute("data-criterion-id", str(first["criterion"]))
+
+    page.keyboard.press("u")  # the key goes on to the next in the queue
+    second = queue[1]
+    expect(current_row(page)).to_have_attribute("data-criterion-id", str(second["criterion"]))
+    expect(
+        page.locator(f'[data-testid="item-tab"][data-item-id="{second["item"]}"]')
+    ).to_have_attribute("aria-selected", "true")
+
+    # Decide the current one in the room: the count follows, and U moves past it.
+    row = current_row(page)
+    row.get_by_test_id("consensus-value").select_option(index=1)
+    row.get_by_test_id("consensus-save").click()
+    expect(progress).to_have_text("1 of 6 agreed")
+    page.locator("body").click(
+        position={"x": 5, "y": 5}
+    )  # leave the field: the key is for the page
+    page.keyboard.press("u")
+    expect(current_row(page)).to_have_attribute("data-criterion-id", str(queue[2]["criterion"]))
+
+    # Present mode shows the same count, and U goes to the most disagreed undecided criterion.
+    # Start on the criterion just decided: it has left the queue, so U goes to the top of it.
+    ranking = snap["revealed"][str(second["item"])]["ranking"]
+    at = [r["criterion"] for r in ranking].index(second["criterion"]) + 1
+    page.goto(f"/sessions/{world.session.pk}/present/#item-{second['item']}:{at}")
+    expect(page.get_by_test_id("present-slide")).to_have_attribute(
+        "data-criterion-id", str(second["criterion"])
+    )
+    expect(page.get_by_test_id("present-slide").get_by_test_id("consensus-progress")).to_have_text(
+        "1 of 6 agreed"
+    )
+    expect(page.locator(".present-keys")).to_contain_text("next undecided")
+    page.keyboard.press("u")
+    slide = page.get_by_test_id("present-slide")
+    expect(slide).to_have_attribute("data-criterion-id", str(first["criterion"]))
+    assert errors == []
