@@ -10,7 +10,7 @@ Every error frame is {"type": "error", "code", "ref", "message"}; the codes:
 - "bad_frame": the frame is unreadable or its fields are wrong; nothing changed.
 - "refused": the session refused the action (the message says why); nothing changed.
 - "rate_limited": too many messages; nothing changed; "retry_after" says when to try again.
-- "unavailable": the database or the channel layer failed; the socket closes with 1013 (try
+- "unavailable": the database or the channel layer failed; the socket closes with 4013 (try
   again later) and the client reconnects, resending what was not acknowledged.
 - "server_error": a bug; logged, nothing of it in the frame; the connection stays open.
 Nothing received ends the connection except an outage.
@@ -48,7 +48,9 @@ TRANSIENT_ERRORS = (
     RedisTimeoutError,
     OSError,  # includes ConnectionError and TimeoutError (asyncio's too)
 )
-TRY_AGAIN_LATER = 1013  # RFC 6455 close code: "Try Again Later"
+# RFC 6455 reserves 1013 "Try Again Later" for servers, but daphne (autobahn) may only send
+# 1000 or 3000-4999: the application code 4013 carries the same meaning.
+TRY_AGAIN_LATER = 4013
 
 RATING_FIELDS = {
     "item": required(ID),
@@ -83,7 +85,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         "action.add": Message("handle_action_add", {"text": required(TEXT), "owner": optional(ID)}),
         "action.remove": Message("handle_action_remove", {"id": required(ID)}),
         "nudge": Message("handle_nudge", {"participant": required(ID)}),
-        "close": Message("handle_close"),
+        "close": Message("handle_close", {"confirm_undecided": optional(FLAG)}),
     }
 
     # Per connection: 20 messages a second, in bursts of BURST plus one per item × criterion,
@@ -149,7 +151,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
             return
         # Everything that can fail runs before the handshake is accepted, so an outage gives
-        # "try again later" (1013), never an open socket that dies at once.
+        # "try again later" (4013), never an open socket that dies at once.
         try:
             await self.channel_layer.group_add(self.group, self.channel_name)
             self.joined = True
@@ -389,8 +391,11 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         return {"saved": "nudge"}
 
     async def handle_close(self, values, ref):
+        # Without the person's confirmation, closing refuses while criteria are undecided.
         await database_sync_to_async(services.session_close)(
-            session_id=self.session_id, actor=self.user
+            session_id=self.session_id,
+            actor=self.user,
+            confirm_undecided=bool(values.get("confirm_undecided")),
         )
         return {"saved": "close"}
 

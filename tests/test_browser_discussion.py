@@ -101,3 +101,34 @@ def test_the_facilitator_walks_the_undecided_criteria_by_disagreement(new_page, 
     slide = page.get_by_test_id("present-slide")
     expect(slide).to_have_attribute("data-criterion-id", str(first["criterion"]))
     assert errors == []
+
+
+def test_closing_with_undecided_criteria_asks_first_and_names_how_many(new_page, login):
+    from sessions.models import SessionStatus
+
+    world, _snap = revealed_two_interactions()
+    page = new_page()
+    login(page, world.facilitator.username)
+    page.goto(room_url(world))
+    expect(page.get_by_test_id("conn-state")).to_have_text("Live")
+    messages = []
+
+    def answer(dialog, accept):
+        messages.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    page.get_by_test_id("close-session").click()
+    expect(page.get_by_test_id("close-session")).to_be_enabled()
+    assert messages and messages[0].startswith("6 criteria are still undecided.")
+    world.session.refresh_from_db()
+    assert world.session.status == SessionStatus.REVEALED
+
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    page.get_by_test_id("close-session").click()
+    expect(page.get_by_test_id("session-status")).to_have_text("Closed")
+
+    page.goto(f"/sessions/{world.session.pk}/summary/")
+    expect(page.get_by_test_id("outcome-counts")).to_have_text("0 of 6 agreed · 6 undecided")
+    expect(page.get_by_test_id("undecided")).to_have_count(2)
+    expect(page.get_by_test_id("undecided").first).to_contain_text("Not decided (3)")

@@ -111,7 +111,7 @@ def build_room(state: str) -> Room:
         "action.add": {"text": "Follow up", "owner": reviewer.pk},
         "action.remove": {"id": action.pk},
         "nudge": {"participant": target.pk},
-        "close": {},
+        "close": {"confirm_undecided": True},
     }
     people = {
         "anonymous": None,

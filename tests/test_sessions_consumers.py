@@ -406,3 +406,23 @@ async def test_a_heartbeat_clears_a_killed_workers_connections_from_the_people_l
     gone = not await sync_to_async(Connection.objects.filter(channel_name="dead.worker!1").exists)()
     await communicator.disconnect()
     assert gone
+
+
+async def test_close_asks_for_confirmation_while_criteria_are_undecided():
+    world = await make_world()
+    await sync_to_async(services.session_reveal)(
+        session_id=world.session.pk, actor=world.facilitator
+    )
+    communicator, _, _ = await connect(world.facilitator, world.session)
+
+    await communicator.send_json_to({"type": "close", "ref": "c1"})
+    refused = await receive_until(communicator, lambda f: f.get("ref") == "c1")
+    await communicator.send_json_to({"type": "close", "ref": "c2", "confirm_undecided": True})
+    closed = await receive_until(communicator, lambda f: f.get("ref") == "c2")
+
+    assert refused["type"] == "error"
+    assert "still undecided" in refused["message"]
+    assert closed["type"] == "ack"
+    await sync_to_async(world.session.refresh_from_db)()
+    assert world.session.status == SessionStatus.CLOSED
+    await communicator.disconnect()

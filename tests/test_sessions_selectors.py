@@ -441,3 +441,31 @@ def test_the_snapshot_counts_decided_criteria_and_queues_the_undecided_by_disagr
     assert len(progress["queue"]) == 5
     assert {"item": first.pk, "criterion": world.numeric.pk} not in progress["queue"]
     assert progress["queue"][0]["criterion"] == world.binary.pk  # the critical split
+
+
+def test_the_summary_groups_undecided_criteria_apart_from_the_agreed_ones():
+    world = revealed_world_with_three_reviewers()
+    first = world.items[0]
+    services.consensus_save(
+        session_id=world.session.pk,
+        actor=world.facilitator,
+        item_id=first.pk,
+        criterion_id=world.numeric.pk,
+        value=3,
+    )
+    services.consensus_save(
+        session_id=world.session.pk,
+        actor=world.facilitator,
+        item_id=first.pk,
+        criterion_id=world.labels.pk,
+        note="still talking",
+    )
+    services.session_close(session_id=world.session.pk, actor=world.facilitator)
+
+    summary = selectors.session_summary(session=world.session, user=world.facilitator)
+
+    entry = summary["outcome"][0]
+    assert [row["criterion"] for row in entry["rows"]] == [world.numeric]
+    assert [row["criterion"] for row in entry["undecided"]] == [world.binary, world.labels]
+    assert entry["undecided"][1]["note"] == "still talking"
+    assert summary["outcome_counts"] == {"decided": 1, "undecided": 5, "total": 6}

@@ -670,3 +670,79 @@ def test_a_broadcast_that_fails_after_the_commit_neither_fails_nor_undoes_the_ch
     world.session.refresh_from_db()
     assert world.session.status == SessionStatus.SCORING
     assert "Redis is down" in caplog.text
+
+
+# --- closing with criteria still undecided (issue 10) -----------------------------------------
+
+
+def test_closing_unconfirmed_with_undecided_criteria_refuses_and_names_the_count():
+    from sessions.services.lifecycle import UndecidedCriteria
+
+    world = SessionWorld(interactions=2).start()
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+    services.consensus_save(
+        session_id=world.session.pk,
+        actor=world.facilitator,
+        item_id=world.items[0].pk,
+        criterion_id=world.numeric.pk,
+        value=3,
+    )
+    services.consensus_save(  # a note alone decides nothing
+        session_id=world.session.pk,
+        actor=world.facilitator,
+        item_id=world.items[0].pk,
+        criterion_id=world.labels.pk,
+        note="talk again",
+    )
+
+    with pytest.raises(UndecidedCriteria, match="5 criteria are still undecided") as refused:
+        services.session_close(
+            session_id=world.session.pk, actor=world.facilitator, confirm_undecided=False
+        )
+
+    assert refused.value.count == 5
+    world.session.refresh_from_db()
+    assert world.session.status == SessionStatus.REVEALED
+
+
+def test_closing_confirmed_with_undecided_criteria_closes():
+    world = SessionWorld().start()
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+
+    services.session_close(
+        session_id=world.session.pk, actor=world.facilitator, confirm_undecided=True
+    )
+
+    world.session.refresh_from_db()
+    assert world.session.status == SessionStatus.CLOSED
+
+
+def test_closing_unconfirmed_when_everything_is_decided_needs_no_confirmation():
+    world = SessionWorld(interactions=1).start()
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+    for criterion in world.criteria:
+        services.consensus_save(
+            session_id=world.session.pk,
+            actor=world.facilitator,
+            item_id=world.items[0].pk,
+            criterion_id=criterion.pk,
+            is_na=criterion == world.numeric,
+            value=None if criterion == world.numeric else 1,
+        )
+
+    services.session_close(
+        session_id=world.session.pk, actor=world.facilitator, confirm_undecided=False
+    )
+
+    world.session.refresh_from_db()
+    assert world.session.status == SessionStatus.CLOSED
+
+
+def test_a_reviewer_cannot_learn_the_undecided_count_by_closing():
+    world = SessionWorld().start()
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+
+    with pytest.raises(services.SessionPermissionError, match="Only the facilitator"):
+        services.session_close(
+            session_id=world.session.pk, actor=world.reviewers[0], confirm_undecided=False
+        )

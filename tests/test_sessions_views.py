@@ -469,7 +469,9 @@ def test_summary_of_a_closed_session_shows_consensus_and_notes(client, setup):
     page = response.content.decode()
     assert "A refund counts as resolved even without a follow-up email." in page
     assert '<strong class="consensus-value">Pass</strong>' in page
-    assert "Not decided" in page  # no consensus on Empathy
+    assert "Not decided (1)" in page  # no consensus on Empathy: grouped, with the count
+    assert "1 of 2 agreed · <strong>1 undecided</strong>" in page
+    assert page.count("Not decided") == 1
     assert "Update the refund macro" in page
     assert reverse("sessions:ratings_csv", args=[session.pk]) in page
     assert "Closed" in page

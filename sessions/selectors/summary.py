@@ -171,6 +171,12 @@ def _with_rule(figures: dict | None) -> dict | None:
     return {**figures, "rule": rule.as_dict()}
 
 
+def _outcome_counts(outcome: list[dict]) -> dict:
+    decided = sum(len(entry["rows"]) for entry in outcome)
+    undecided = sum(len(entry["undecided"]) for entry in outcome)
+    return {"decided": decided, "undecided": undecided, "total": decided + undecided}
+
+
 def session_summary(*, session: CalibrationSession, user) -> dict:
     """What the summary page shows: outcome per criterion, notes, actions, reviewers' figures."""
     participants = list(
@@ -200,7 +206,14 @@ def session_summary(*, session: CalibrationSession, user) -> dict:
                     "note": agreed.note if agreed else "",
                 }
             )
-        outcome.append({"item": item, "rows": rows})
+        # Undecided criteria grouped under their interaction, not a column of "Not decided".
+        outcome.append(
+            {
+                "item": item,
+                "rows": [row for row in rows if row["consensus"] is not None],
+                "undecided": [row for row in rows if row["consensus"] is None],
+            }
+        )
     report = session_report(session=session, viewer=user, n_resamples=1000)
     policy = ViewerPolicy.for_viewer(session, user)
     by_participant = {str(p.pk): p for p in participants}
@@ -232,6 +245,7 @@ def session_summary(*, session: CalibrationSession, user) -> dict:
             key=lambda person: (person["role"] != "Facilitator", person["label"]),
         ),
         "outcome": outcome,
+        "outcome_counts": _outcome_counts(outcome),
         "action_items": list(
             ActionItem.objects.filter(session=session).select_related("owner").order_by("id")
         ),

@@ -5,11 +5,13 @@ from __future__ import annotations
 import random
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .. import selectors
 from ..models import (
     CalibrationSession,
+    Consensus,
     Participant,
     ParticipantRole,
     Score,
@@ -163,8 +165,38 @@ def _shuffle_aliases(session: CalibrationSession) -> None:
     Participant.objects.bulk_update(scorers, ["alias"])
 
 
-def session_close(*, session_id: int, actor) -> CalibrationSession:
+class UndecidedCriteria(SessionError):
+    """Closing would leave criteria without a consensus, and nobody said that is intended."""
+
+    def __init__(self, count: int):
+        self.count = count
+        super().__init__(
+            f"{count} {'criterion is' if count == 1 else 'criteria are'} still undecided. "
+            "Confirm to close the session anyway."
+        )
+
+
+def undecided_count(session: CalibrationSession) -> int:
+    """Revealed interaction × criterion pairs without an agreed rating (a note alone is not one)."""
+    revealed = session.items.filter(revealed_at__isnull=False)
+    decided = (
+        Consensus.objects.filter(item__in=revealed)
+        .filter(Q(is_na=True) | Q(value__isnull=False))
+        .count()
+    )
+    return revealed.count() * session.criteria.count() - decided
+
+
+def session_close(*, session_id: int, actor, confirm_undecided: bool = True) -> CalibrationSession:
+    """Closes a revealed session. An interface a person uses passes their answer as
+    ``confirm_undecided``: False refuses while criteria are still undecided, naming how many
+    (the room asks first); scripts and imports close as they are."""
     with transaction.atomic():
+        if not confirm_undecided:
+            session = locked_session(session_id)
+            require_facilitator(session, actor)
+            if session.status == SessionStatus.REVEALED and (count := undecided_count(session)):
+                raise UndecidedCriteria(count)
         session = _move_session(
             session_id,
             actor,

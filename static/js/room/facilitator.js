@@ -101,7 +101,16 @@ export function createFacilitator(state, card, { after, open }) {
   });
   revealAll.addEventListener("click", () => act(live, revealAll, "reveal", { policy }, after));
   close.addEventListener("click", () => {
-    if (window.confirm("Close the session? It becomes read-only: no more consensus or action items.")) {
+    const progress = state.snap.consensus_progress;
+    const undecided = progress ? progress.total - progress.decided : 0;
+    const readOnly = "It becomes read-only: no more consensus or action items.";
+    if (undecided > 0) {
+      // The server refuses an unconfirmed close while criteria are undecided: ask, naming them.
+      const what = undecided === 1 ? "1 criterion is" : `${undecided} criteria are`;
+      if (window.confirm(`${what} still undecided. Close the session anyway? ${readOnly}`)) {
+        act(live, close, "close", { confirm_undecided: true }, after);
+      }
+    } else if (window.confirm(`Close the session? ${readOnly}`)) {
       act(live, close, "close", {}, after);
     }
   });
