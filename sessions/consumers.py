@@ -80,6 +80,9 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         "consensus.save": Message(
             "handle_consensus_save", {**RATING_FIELDS, "note": optional(TEXT)}
         ),
+        "consensus.accept_unanimous": Message(
+            "handle_consensus_accept_unanimous", {"item": required(ID), "criterion": optional(ID)}
+        ),
         "action.add": Message("handle_action_add", {"text": required(TEXT), "owner": optional(ID)}),
         "action.remove": Message("handle_action_remove", {"id": required(ID)}),
         "nudge": Message("handle_nudge", {"participant": required(ID)}),
@@ -364,6 +367,15 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             note=values["note"] or "",
         )
         return {"saved": "consensus"}
+
+    async def handle_consensus_accept_unanimous(self, values, ref):
+        recorded = await database_sync_to_async(services.consensus_accept_unanimous)(
+            session_id=self.session_id,
+            actor=self.user,
+            item_id=values["item"],
+            criterion_id=values["criterion"],
+        )
+        return {"saved": "consensus", "recorded": recorded}
 
     async def handle_action_add(self, values, ref):
         action = await database_sync_to_async(services.action_item_add)(

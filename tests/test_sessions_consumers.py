@@ -426,3 +426,27 @@ async def test_close_asks_for_confirmation_while_criteria_are_undecided():
     await sync_to_async(world.session.refresh_from_db)()
     assert world.session.status == SessionStatus.CLOSED
     await communicator.disconnect()
+
+
+async def test_accepting_the_unanimous_answers_is_acknowledged_with_how_many():
+    world = await make_world(interactions=1)
+    item = world.items[0]
+
+    @sync_to_async
+    def score_and_reveal():
+        for user in world.reviewers:
+            world.score_all(user, item, (1, 3, 2))
+            world.submit(user, item)
+        services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+
+    await score_and_reveal()
+    communicator, _, _ = await connect(world.facilitator, world.session)
+
+    await communicator.send_json_to(
+        {"type": "consensus.accept_unanimous", "ref": "u1", "item": item.pk}
+    )
+    ack = await receive_until(communicator, lambda f: f.get("ref") == "u1")
+
+    assert ack["type"] == "ack" and ack["recorded"] == 3
+    assert await sync_to_async(Consensus.objects.filter(item=item).count)() == 3
+    await communicator.disconnect()

@@ -469,3 +469,20 @@ def test_the_summary_groups_undecided_criteria_apart_from_the_agreed_ones():
     assert [row["criterion"] for row in entry["undecided"]] == [world.binary, world.labels]
     assert entry["undecided"][1]["note"] == "still talking"
     assert summary["outcome_counts"] == {"decided": 1, "undecided": 5, "total": 6}
+
+
+def test_ranking_rows_say_whether_everyone_gave_the_same_answer():
+    world = SessionWorld(interactions=1).start()
+    for reviewer, values in zip(world.reviewers, [(1, 4, 2), (1, 3, 2), (1, 2, 1)], strict=True):
+        world.score_all(reviewer, world.items[0], values)
+        world.submit(reviewer, world.items[0])
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+
+    snapshot = selectors.session_snapshot(session=world.session, user=world.facilitator)
+
+    rows = snapshot["revealed"][str(world.items[0].pk)]["ranking"]
+    assert {row["criterion"]: row["unanimous"] for row in rows} == {
+        world.binary.pk: True,
+        world.numeric.pk: False,
+        world.labels.pk: False,
+    }

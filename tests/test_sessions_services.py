@@ -746,3 +746,73 @@ def test_a_reviewer_cannot_learn_the_undecided_count_by_closing():
         services.session_close(
             session_id=world.session.pk, actor=world.reviewers[0], confirm_undecided=False
         )
+
+
+# --- accepting the unanimous answer as consensus (issue 10) -----------------------------------
+
+
+def _unanimous_world():
+    """Interaction 1: everyone 1 on the binary, N/A on Empathy, split on Resolution."""
+    world = SessionWorld(interactions=1).start()
+    for user, labels in zip(world.reviewers, (2, 2, 1), strict=True):
+        world.score_all(user, world.items[0], (1, None, labels))
+        world.submit(user, world.items[0])
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+    return world
+
+
+def test_accepting_all_unanimous_records_each_unanimous_undecided_criterion_only():
+    world = _unanimous_world()
+    item = world.items[0]
+    services.consensus_save(  # a note written earlier stays
+        session_id=world.session.pk,
+        actor=world.facilitator,
+        item_id=item.pk,
+        criterion_id=world.binary.pk,
+        note="Check the ID question",
+    )
+
+    recorded = services.consensus_accept_unanimous(
+        session_id=world.session.pk, actor=world.facilitator, item_id=item.pk
+    )
+
+    assert recorded == 2
+    records = {c.criterion_id: c for c in Consensus.objects.filter(item=item)}
+    assert (records[world.binary.pk].value, records[world.binary.pk].note) == (
+        1,
+        "Check the ID question",
+    )
+    assert records[world.numeric.pk].is_na is True
+    assert world.labels.pk not in records  # split: left for the discussion
+    again = services.consensus_accept_unanimous(
+        session_id=world.session.pk, actor=world.facilitator, item_id=item.pk
+    )
+    assert again == 0
+
+
+def test_accepting_one_split_criterion_as_unanimous_is_refused_and_changes_nothing():
+    world = _unanimous_world()
+
+    with pytest.raises(services.SessionError, match="did not all give the same answer"):
+        services.consensus_accept_unanimous(
+            session_id=world.session.pk,
+            actor=world.facilitator,
+            item_id=world.items[0].pk,
+            criterion_id=world.labels.pk,
+        )
+
+    assert not Consensus.objects.exists()
+
+
+def test_only_the_facilitator_accepts_unanimous_answers_and_only_after_the_reveal():
+    world = SessionWorld(interactions=1).start()
+
+    with pytest.raises(services.SessionError, match="after revealing"):
+        services.consensus_accept_unanimous(
+            session_id=world.session.pk, actor=world.facilitator, item_id=world.items[0].pk
+        )
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+    with pytest.raises(services.SessionPermissionError):
+        services.consensus_accept_unanimous(
+            session_id=world.session.pk, actor=world.reviewers[0], item_id=world.items[0].pk
+        )

@@ -165,6 +165,8 @@ def _build_shared_state(session: CalibrationSession) -> SharedState:
         ranking = rank_criteria(specs, values, baseline)
         for row in ranking:
             row["distribution_shares"] = format_shares(row["distribution"])
+            # Everyone gave the same answer: one click accepts it as the consensus.
+            row["unanimous"] = row["n"] >= 2 and len(row["distribution"]) == 1
         rankings.append(ranking)
         revealed[item.pk] = {
             "ratings": dict(ratings),

@@ -29,7 +29,13 @@ from .creating import (
     session_create,
     session_create_from_sources,
 )
-from .discussion import action_item_add, action_item_remove, consensus_save, participant_nudge
+from .discussion import (
+    action_item_add,
+    action_item_remove,
+    consensus_accept_unanimous,
+    consensus_save,
+    participant_nudge,
+)
 from .importing import session_import_closed
 from .lifecycle import session_close, session_join, session_reveal, session_start
 from .presence import connection_close, connection_open, connection_touch
@@ -54,6 +60,7 @@ __all__ = [
     "connection_close",
     "connection_open",
     "connection_touch",
+    "consensus_accept_unanimous",
     "consensus_save",
     "group_name_for",
     "interactions_sample",

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.db import transaction
 
 from scorecards import services as scorecard_services
 from teams.models import Membership
 
-from ..models import ActionItem, CalibrationSession, Consensus, Participant, SessionStatus
+from ..models import (
+    ActionItem,
+    CalibrationSession,
+    Consensus,
+    Participant,
+    Score,
+    SessionStatus,
+)
 from .common import (
     SessionError,
     SessionNotFound,
@@ -48,6 +57,60 @@ def consensus_save(
         calibration_note_write(consensus=consensus, session=session, item=item)
         announce_change(session.pk, "consensus")
     return consensus
+
+
+def consensus_accept_unanimous(*, session_id: int, actor, item_id, criterion_id=None) -> int:
+    """Records the unanimous answer as the consensus of every undecided criterion of one
+    revealed interaction on which all its included ratings (at least two) are the same, or of
+    the one ``criterion_id``. A note already written stays. Returns how many were recorded."""
+    with transaction.atomic():
+        session = locked_session(session_id)
+        require_facilitator(session, actor)
+        require_not_closed(session)
+        item = session_item(session, item_id)
+        if not item.is_revealed:
+            raise SessionError("Record the consensus after revealing this interaction.")
+        criteria = (
+            [session_criterion(session, criterion_id)]
+            if criterion_id is not None
+            else list(session.criteria.order_by("position", "id"))
+        )
+        existing = {record.criterion_id: record for record in Consensus.objects.filter(item=item)}
+        answers: dict[int, set] = defaultdict(set)
+        counts: dict[int, int] = defaultdict(int)
+        for crit_id, value, is_na in Score.objects.filter(item=item, included=True).values_list(
+            "criterion_id", "value", "is_na"
+        ):
+            if is_na or value is not None:
+                answers[crit_id].add("na" if is_na else value)
+                counts[crit_id] += 1
+        recorded = 0
+        for criterion in criteria:
+            record = existing.get(criterion.pk)
+            if record and (record.is_na or record.value is not None):
+                continue  # already decided: accepting again changes nothing
+            if counts[criterion.pk] < 2 or len(answers[criterion.pk]) != 1:
+                if criterion_id is not None:
+                    raise SessionError(
+                        f"Reviewers did not all give the same answer on {criterion.name}."
+                    )
+                continue
+            (answer,) = answers[criterion.pk]
+            consensus, _ = Consensus.objects.update_or_create(
+                item=item,
+                criterion=criterion,
+                defaults={
+                    "value": None if answer == "na" else answer,
+                    "is_na": answer == "na",
+                    "note": record.note if record else "",
+                    "decided_by": actor,
+                },
+            )
+            calibration_note_write(consensus=consensus, session=session, item=item)
+            recorded += 1
+        if recorded:
+            announce_change(session.pk, "consensus")
+    return recorded
 
 
 def calibration_note_write(*, consensus: Consensus, session=None, item=None) -> None:
