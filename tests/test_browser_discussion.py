@@ -132,3 +132,39 @@ def test_closing_with_undecided_criteria_asks_first_and_names_how_many(new_page,
     expect(page.get_by_test_id("outcome-counts")).to_have_text("0 of 6 agreed · 6 undecided")
     expect(page.get_by_test_id("undecided")).to_have_count(2)
     expect(page.get_by_test_id("undecided").first).to_contain_text("Not decided (3)")
+
+
+def test_unanimous_criteria_are_one_line_each_and_accepted_in_one_click_or_all_at_once(
+    new_page, login
+):
+    world, _snap = revealed_two_interactions()  # interaction 2: two criteria unanimous
+    page = new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    login(page, world.facilitator.username)
+    second = world.items[1]
+    page.goto(room_url(world) + f"#item-{second.pk}")
+    expect(page.get_by_test_id("conn-state")).to_have_text("Live")
+
+    ranking = page.locator(f'[data-testid="ranking"][data-item-id="{second.pk}"]')
+    lines = ranking.locator('[data-testid="unanimous"]:visible')
+    expect(lines).to_have_count(2)
+    expect(lines.first).to_contain_text("Everyone (3 ratings)")
+    unanimous_row = ranking.locator(".rank-row.is-unanimous").first
+    expect(unanimous_row.locator(".rank-body")).to_be_hidden()  # collapsed to one line
+    unanimous_row.get_by_test_id("unanimous-details").click()
+    expect(unanimous_row.locator(".rank-body")).to_be_visible()
+    accept_all = page.get_by_test_id("accept-all-unanimous")
+    expect(accept_all).to_have_text("Accept all 2 unanimous answers as consensus")
+
+    # One by key: A on the focused row.
+    unanimous_row.evaluate("row => { row.tabIndex = -1; row.focus(); }")
+    page.keyboard.press("a")
+    expect(page.get_by_test_id("consensus-progress")).to_have_text("1 of 6 agreed")
+    expect(unanimous_row.get_by_test_id("consensus-display")).to_contain_text("Agreed")
+    expect(accept_all).to_have_text("Accept all 1 unanimous answer as consensus")
+
+    accept_all.click()
+    expect(page.get_by_test_id("consensus-progress")).to_have_text("2 of 6 agreed")
+    expect(accept_all).to_be_hidden()
+    assert errors == []

@@ -6,9 +6,19 @@
 import { ConsensusBlock } from "../live/consensus.js";
 import { h } from "../live/dom.js";
 import { alphaHelp, criterionAlphaBadge, fillAlphaLine, rowLevel } from "../live/figures.js";
-import { distributionChart, reviewerList } from "../live/ratings.js";
+import { distributionChart, isDecided, ratingChip, reviewerList } from "../live/ratings.js";
 import { excludedLine, raterCount, rankFlags, ratingsCount, revealSummary } from "../live/revealed.js";
+import { act } from "./facilitator.js";
 import { createRevise } from "./revise.js";
+
+// On a focused ranking row, A accepts the answer everyone gave as the consensus.
+const ACCEPT_KEY = "a";
+
+/** The one answer of a unanimous row, as {value, na}, from its distribution ("na" or a code). */
+function unanimousAnswer(row) {
+  const [key] = Object.keys(row.distribution || {});
+  return key === "na" ? { value: null, na: true } : { value: Number(key), na: false };
+}
 
 /** "How is this ranked?": the disagreement rule, as the server words it. */
 export function ruleDisclosure(rule) {
@@ -29,6 +39,10 @@ export function createReveal(state, container) {
     const summary = h("p", { class: "muted reveal-sub" });
     const agreement = h("p", { class: "alpha-line", "data-testid": "agreement" });
     const agreementBar = h("div", { class: "alpha-bar", hidden: true }, agreement, alphaHelp(state.snap.figures_help));
+    const acceptAll = h("button", { type: "button", class: "btn btn-small", "data-testid": "accept-all-unanimous", hidden: true });
+    acceptAll.addEventListener("click", () =>
+      act(live, acceptAll, "consensus.accept_unanimous", { item: item.id }),
+    );
     container.replaceChildren(
       h(
         "div",
@@ -42,10 +56,20 @@ export function createReveal(state, container) {
         summary,
         excluded,
         agreementBar,
+        acceptAll,
         ranking,
       ),
     );
-    current = { itemId: item.id, agreement, agreementBar, rows: new Map(), ranking, excluded, summary };
+    current = { itemId: item.id, agreement, agreementBar, acceptAll, rows: new Map(), ranking, excluded, summary };
+    ranking.addEventListener("keydown", (event) => {
+      if (event.key.toLowerCase() !== ACCEPT_KEY || event.altKey || event.ctrlKey || event.metaKey) return;
+      if (event.target.classList?.contains("rank-row") !== true) return; // not while typing
+      const button = event.target.querySelector('[data-testid="accept-unanimous"]');
+      if (button && !button.hidden && !button.disabled) {
+        event.preventDefault();
+        button.click();
+      }
+    });
   }
 
   function update() {
@@ -68,6 +92,10 @@ export function createReveal(state, container) {
         title: `Krippendorff's alpha for ${state.itemName(item.id)}: its ${units} the units, the reviewers the raters (${alpha.level} level).`,
       });
     }
+    const editable = snap.me.is_facilitator && !state.isClosed();
+    const pending = revealed.ranking.filter((row) => row.unanimous && !isDecided(revealed.consensus[String(row.criterion)]));
+    current.acceptAll.hidden = !editable || pending.length === 0;
+    current.acceptAll.textContent = `Accept all ${pending.length} unanimous ${pending.length === 1 ? "answer" : "answers"} as consensus`;
     const order = [];
     revealed.ranking.forEach((row, index) => {
       const criterion = state.criterionById(row.criterion);
@@ -92,14 +120,25 @@ export function createReveal(state, container) {
     const dist = h("div", { class: "rank-dist" });
     const people = h("div", { class: "rank-people" });
     const consensus = new ConsensusBlock({ live, itemId, criterion });
+    // A unanimous criterion is one line: everyone's answer, Accept, and its details on demand.
+    const accept = h("button", { type: "button", class: "btn btn-primary btn-small", "data-testid": "accept-unanimous", title: "Accept as consensus (key A on the row)" }, "Accept ", h("kbd", { text: "A" }));
+    accept.addEventListener("click", () => act(live, accept, "consensus.accept_unanimous", { item: itemId, criterion: criterion.id }));
+    const more = h("button", { type: "button", class: "btn btn-link btn-small", "data-testid": "unanimous-details", "aria-expanded": "false" }, "Details");
+    const unanimous = h("div", { class: "rank-unanimous", "data-testid": "unanimous", hidden: true });
     const li = h(
       "li",
       { class: "rank-row", "data-testid": "ranking-row", dataset: { criterionId: criterion.id } },
       head,
+      unanimous,
       h("div", { class: "rank-body" }, dist, people),
       consensus.el,
     );
-    return { li, head, dist, people, consensus, criterion, itemId, revise: null };
+    more.addEventListener("click", () => {
+      const open = !li.classList.contains("is-expanded");
+      li.classList.toggle("is-expanded", open);
+      more.setAttribute("aria-expanded", String(open));
+    });
+    return { li, head, dist, people, consensus, criterion, itemId, revise: null, accept, more, unanimous };
   }
 
   function fillRow(rowRef, row, index, revealed) {
@@ -122,6 +161,20 @@ export function createReveal(state, container) {
         ),
       ),
     );
+    const agreed = revealed.consensus[String(criterion.id)];
+    rowRef.li.classList.toggle("is-unanimous", Boolean(row.unanimous));
+    rowRef.unanimous.hidden = !row.unanimous;
+    if (row.unanimous) {
+      const answer = unanimousAnswer(row);
+      const canAccept = state.snap.me.is_facilitator && !state.isClosed() && !isDecided(agreed);
+      rowRef.accept.hidden = !canAccept;
+      rowRef.unanimous.replaceChildren(
+        h("span", { class: "unanimous-label", text: `Everyone (${ratingsCount(row.n)}): ` }),
+        ratingChip(criterion, answer.value, answer.na),
+        canAccept ? rowRef.accept : null,
+        rowRef.more,
+      );
+    }
     rowRef.dist.replaceChildren(distributionChart(criterion, row));
     rowRef.people.replaceChildren(reviewerList(criterion, entries));
     rowRef.consensus.update(revealed.consensus[String(criterion.id)], {
