@@ -10,7 +10,7 @@ Every error frame is {"type": "error", "code", "ref", "message"}; the codes:
 - "bad_frame": the frame is unreadable or its fields are wrong; nothing changed.
 - "refused": the session refused the action (the message says why); nothing changed.
 - "rate_limited": too many messages; nothing changed; "retry_after" says when to try again.
-- "unavailable": the database or the channel layer failed; the socket closes with 1013 (try
+- "unavailable": the database or the channel layer failed; the socket closes with 4013 (try
   again later) and the client reconnects, resending what was not acknowledged.
 - "server_error": a bug; logged, nothing of it in the frame; the connection stays open.
 Nothing received ends the connection except an outage.
@@ -48,7 +48,9 @@ TRANSIENT_ERRORS = (
     RedisTimeoutError,
     OSError,  # includes ConnectionError and TimeoutError (asyncio's too)
 )
-TRY_AGAIN_LATER = 1013  # RFC 6455 close code: "Try Again Later"
+# RFC 6455 reserves 1013 "Try Again Later" for servers, but daphne (autobahn) may only send
+# 1000 or 3000-4999: the application code 4013 carries the same meaning.
+TRY_AGAIN_LATER = 4013
 
 RATING_FIELDS = {
     "item": required(ID),
@@ -152,7 +154,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
             return
         # Everything that can fail runs before the handshake is accepted, so an outage gives
-        # "try again later" (1013), never an open socket that dies at once.
+        # "try again later" (4013), never an open socket that dies at once.
         try:
             await self.channel_layer.group_add(self.group, self.channel_name)
             self.joined = True

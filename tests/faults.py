@@ -274,11 +274,10 @@ def assert_told_to_come_back(clients, *, notice_required=True):
     assert 1011 not in closes, closes
     if notice_required:
         assert sum(client.stats.unavailable for client in clients) >= 1
-    if any(client.stats.dead_links for client in clients):
-        # Known defect, reported: the consumer closes with 1013, which daphne (autobahn)
-        # refuses ("must be 1000 or from [3000, 4999]"), so the socket stays open and silent
-        # and only the client's own heartbeat gets it out. Passes once the code is 4000-4999.
-        pytest.xfail("the server could not close: clients had to detect silent sockets")
+    # The server closes a socket it cannot serve (4013): no client had to give up on a silent one.
+    assert not any(client.stats.dead_links for client in clients), [
+        client.stats.dead_links for client in clients
+    ]
 
 
 def assert_nothing_lost(env, world, tmp_path, clients):

@@ -1,6 +1,6 @@
 """The consumer during a database or channel-layer outage (issue 13): never a 1011 crash.
 
-The client is told {"type": "error", "code": "unavailable"} and the socket closes with 1013
+The client is told {"type": "error", "code": "unavailable"} and the socket closes with 4013
 (try again later), so the browser shows that it is reconnecting and backs off.
 """
 
@@ -69,8 +69,8 @@ async def test_a_channel_layer_down_at_connect_closes_with_try_again_later(monke
     communicator, connected, _ = await connect(world.reviewers[0], world.session)
     message, code = await unavailable_then_closed(communicator)
 
-    assert connected  # accepted only to say "come back later": 1013 travels only on a socket
-    assert (message, code) == (LAYER, 1013)
+    assert connected  # accepted only to say "come back later": 4013 travels only on a socket
+    assert (message, code) == (LAYER, 4013)
     assert not await sync_to_async(Connection.objects.exists)()
     await communicator.disconnect()
 
@@ -93,11 +93,11 @@ async def test_a_database_down_at_connect_closes_with_try_again_later(monkeypatc
 
     await communicator.disconnect()
 
-    assert connected and (message, code) == (DATABASE, 1013)
+    assert connected and (message, code) == (DATABASE, 4013)
     assert discarded == [services.group_name_for(world.session.pk)]  # joined, then left once
 
 
-async def test_a_database_down_while_checking_the_participant_closes_with_1013(monkeypatch):
+async def test_a_database_down_while_checking_the_participant_closes_with_4013(monkeypatch):
     world = await make_world()
     monkeypatch.setattr(
         SessionConsumer, "_is_participant", async_failing(OperationalError("no connection"))
@@ -106,7 +106,7 @@ async def test_a_database_down_while_checking_the_participant_closes_with_1013(m
     communicator, connected, _ = await connect(world.reviewers[0], world.session)
     message, code = await unavailable_then_closed(communicator)
 
-    assert connected and (message, code) == (DATABASE, 1013)
+    assert connected and (message, code) == (DATABASE, 4013)
     await communicator.disconnect()
 
 
@@ -120,12 +120,12 @@ async def test_a_save_during_a_database_outage_says_unavailable_with_its_ref(mon
     )
     message, code = await unavailable_then_closed(communicator, ref="s1")
 
-    assert (message, code) == (DATABASE, 1013)
+    assert (message, code) == (DATABASE, 4013)
     assert not await sync_to_async(Score.objects.exists)()
     await communicator.disconnect()
 
 
-async def test_a_heartbeat_during_a_database_outage_closes_with_1013(monkeypatch):
+async def test_a_heartbeat_during_a_database_outage_closes_with_4013(monkeypatch):
     world = await make_world()
     communicator, _, _ = await connect(world.reviewers[0], world.session)
     monkeypatch.setattr(services, "connection_touch", failing(InterfaceError("closed")))
@@ -133,7 +133,7 @@ async def test_a_heartbeat_during_a_database_outage_closes_with_1013(monkeypatch
     await communicator.send_json_to({"type": "ping", "ref": "hb"})
     message, code = await unavailable_then_closed(communicator, ref="hb")
 
-    assert (message, code) == (DATABASE, 1013)
+    assert (message, code) == (DATABASE, 4013)
     await communicator.disconnect()
 
 
@@ -157,7 +157,7 @@ async def test_a_broadcast_failing_after_the_commit_still_acknowledges_the_saved
     await communicator.disconnect()
 
 
-async def test_a_pushed_snapshot_during_a_database_outage_closes_with_1013(monkeypatch):
+async def test_a_pushed_snapshot_during_a_database_outage_closes_with_4013(monkeypatch):
     world = await make_world()
     communicator, _, _ = await connect(world.reviewers[0], world.session)
     monkeypatch.setattr(
@@ -168,11 +168,11 @@ async def test_a_pushed_snapshot_during_a_database_outage_closes_with_1013(monke
     await sync_to_async(world.submit)(world.reviewers[1], world.items[0])
     message, code = await unavailable_then_closed(communicator)
 
-    assert (message, code) == (DATABASE, 1013)
+    assert (message, code) == (DATABASE, 4013)
     await communicator.disconnect()
 
 
-async def test_the_channel_layer_failing_under_an_idle_socket_closes_with_1013(monkeypatch):
+async def test_the_channel_layer_failing_under_an_idle_socket_closes_with_4013(monkeypatch):
     world = await make_world()
     redis_gone = asyncio.Event()
     real_receive = layer_class().receive
@@ -196,7 +196,7 @@ async def test_the_channel_layer_failing_under_an_idle_socket_closes_with_1013(m
     redis_gone.set()
     message, code = await unavailable_then_closed(communicator)
 
-    assert (message, code) == (LAYER, 1013)
+    assert (message, code) == (LAYER, 4013)
     await communicator.disconnect()
 
 

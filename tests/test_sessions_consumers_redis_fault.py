@@ -86,7 +86,7 @@ async def closed_with(communicator, timeout):
     return message
 
 
-async def test_redis_dying_under_an_idle_socket_gives_unavailable_and_1013(redis_layer):
+async def test_redis_dying_under_an_idle_socket_gives_unavailable_and_4013(redis_layer):
     process, _ = redis_layer
     world = await make_world()
     communicator, connected, _ = await connect(world.reviewers[0], world.session)
@@ -99,11 +99,11 @@ async def test_redis_dying_under_an_idle_socket_gives_unavailable_and_1013(redis
     close = await closed_with(communicator, timeout=5)
 
     assert frame["code"] == "unavailable" and "live-update service" in frame["message"]
-    assert close == {"type": "websocket.close", "code": 1013}
+    assert close == {"type": "websocket.close", "code": 4013}
     await communicator.disconnect(timeout=10)
 
 
-async def test_connecting_while_redis_is_down_gives_1013_not_an_open_socket(redis_layer):
+async def test_connecting_while_redis_is_down_gives_4013_not_an_open_socket(redis_layer):
     process, _ = redis_layer
     world = await make_world()
     process.kill()
@@ -114,5 +114,5 @@ async def test_connecting_while_redis_is_down_gives_1013_not_an_open_socket(redi
     close = await closed_with(communicator, timeout=5)
 
     assert connected and frame["code"] == "unavailable"
-    assert close == {"type": "websocket.close", "code": 1013}
+    assert close == {"type": "websocket.close", "code": 4013}
     await communicator.disconnect(timeout=10)

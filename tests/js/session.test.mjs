@@ -45,7 +45,7 @@ test("an unavailable error keeps the change, which is sent again after the recon
   live.addEventListener("scoreerror", (e) => errors.push(e.detail));
   live.addEventListener("servererror", (e) => errors.push(e.detail));
   last().serverSend({ type: "error", code: "unavailable", ref: frame.ref, message: "The server is reconnecting to its database…" });
-  last().serverClose(1013);
+  last().serverClose(4013);
   assert.deepEqual(errors, []);
   assert.equal(live.unsaved, 1);
   assert.equal(live.state, "unavailable");

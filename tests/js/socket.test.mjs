@@ -55,12 +55,12 @@ test("the first snapshot makes the link Live and resets the backoff", () => {
   assert.deepEqual(timers.pendingDelays(), [1000], "a healthy link earned a fresh backoff");
 });
 
-test("an unavailable frame and close 1013 say the server is reconnecting to its database", () => {
+test("an unavailable frame and close 4013 say the server is reconnecting to its database", () => {
   const { timers, socket, last } = setUp();
   socket.connect();
   last().serverOpen();
   last().serverSend({ type: "error", code: "unavailable", ref: null, message: "The server is reconnecting to its database…" });
-  last().serverClose(1013);
+  last().serverClose(4013);
   assert.equal(socket.state, "unavailable");
   assert.equal(socket.serverMessage, "The server is reconnecting to its database…");
   assert.equal(
@@ -77,13 +77,15 @@ test("an unavailable frame and close 1013 say the server is reconnecting to its 
   assert.equal(socket.serverMessage, "");
 });
 
-test("close 1013 without a frame still names the outage", () => {
-  const { socket, last } = setUp();
-  socket.connect();
-  last().serverClose(1013);
-  assert.equal(socket.state, "unavailable");
-  assert.equal(socket.serverMessage, UNAVAILABLE_TEXT);
-});
+for (const code of [4013, 1013]) {
+  test(`close ${code} without a frame still names the outage (4013 from the server, 1013 from a proxy)`, () => {
+    const { socket, last } = setUp();
+    socket.connect();
+    last().serverClose(code);
+    assert.equal(socket.state, "unavailable");
+    assert.equal(socket.serverMessage, UNAVAILABLE_TEXT);
+  });
+}
 
 test("the heartbeat beats every 5 s and a silent link is dropped and retried", () => {
   const { timers, socket, last } = setUp();

@@ -217,7 +217,7 @@ export class LiveSession extends EventTarget {
 
   #onError(frame) {
     if (frame.code === "unavailable") {
-      // The socket closes next (1013) and shows the outage; changes are re-sent after it.
+      // The socket closes next (4013) and shows the outage; changes are re-sent after it.
       const waiting = this.#takePending(frame.ref);
       if (waiting) waiting.reject(new Error(frame.message || "The server is reconnecting. Try again in a moment."));
       return;

@@ -6,7 +6,7 @@
 // - sends its own heartbeat every 5 s (the server's presence expires after three missed beats)
 //   and drops a link that stops answering, or a handshake that never completes;
 // - tells a refusal that retrying cannot help (logged out, removed, session gone) from a blip,
-//   and "the server is reconnecting to its database" (close 1013 or an "unavailable" error
+//   and "the server is reconnecting to its database" (close 4013 or an "unavailable" error
 //   frame) from a lost link;
 // - reports its state (connecting / online / reconnecting / unavailable / offline) and when the
 //   next attempt is due, so the page always says what is happening.
@@ -26,7 +26,11 @@ export const BACKOFF_MAX_MS = 30000;
 export const HEARTBEAT_EVERY_MS = 5000;
 export const HEARTBEAT_TIMEOUT_MS = 10000;
 export const CONNECT_TIMEOUT_MS = 10000;
-export const TRY_AGAIN_LATER = 1013; // RFC 6455: the server is overloaded or its backends are down
+// The server's "try again later": its database or channel layer is down. RFC 6455's 1013 is not
+// a code daphne may send (1000 or 3000-4999 only), so sessions/consumers.py sends 4013; a proxy
+// in front of the workers may still send 1013 itself.
+export const TRY_AGAIN_LATER = 4013;
+const PROXY_TRY_AGAIN_LATER = 1013;
 
 // Close codes the server uses when retrying cannot help.
 export const FATAL_CLOSE = {
@@ -218,7 +222,7 @@ export class LiveSocket extends EventTarget {
       this.#fatal(code);
       return;
     }
-    if (code === TRY_AGAIN_LATER && !this.serverMessage) this.serverMessage = UNAVAILABLE_TEXT;
+    if ((code === TRY_AGAIN_LATER || code === PROXY_TRY_AGAIN_LATER) && !this.serverMessage) this.serverMessage = UNAVAILABLE_TEXT;
     this.#scheduleRetry();
     if (!opened) {
       // A handshake the server refuses arrives as a bare 1006 (no 4401/4403 code): ask the
