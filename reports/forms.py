@@ -65,7 +65,8 @@ class TrendFilterForm(forms.Form):
     PERIODS = [("week", "Weekly"), ("month", "Monthly"), ("quarter", "Quarterly")]
 
     group = forms.ChoiceField(choices=GROUPS, required=False, label="By")
-    period = forms.ChoiceField(choices=PERIODS, required=False)
+    # The initial value is what clean() falls back to, so the unfiltered page says what it shows.
+    period = forms.ChoiceField(choices=PERIODS, required=False, initial="month")
     scorecard = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})

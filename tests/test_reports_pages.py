@@ -167,6 +167,15 @@ def test_trends_give_one_point_per_period_and_say_when_a_period_is_thin(client, 
     assert "<svg" in text
 
 
+def test_the_unfiltered_trends_page_selects_the_period_it_shows(client, world):
+    weekly(world, 2)
+    client.force_login(world.manager)
+
+    text = page(client, "trends").content.decode()
+
+    assert '<option value="month" selected>Monthly</option>' in text
+
+
 def test_trends_query_count_does_not_grow_with_the_sessions(
     client, world, django_assert_max_num_queries
 ):
