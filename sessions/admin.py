@@ -62,8 +62,15 @@ class RatingAdmin(ReadOnlyAdmin):
     change_form_template = "admin/rating_change_form.html"
     object_history_template = "admin/rating_object_history.html"
 
+    # What a page calls the rating: its rater through the viewer policy, and its criterion.
+    label_prefix = ""
+
+    def score_of(self, obj):
+        return obj
+
     def object_label(self, obj) -> str:
-        raise NotImplementedError
+        score = self.score_of(obj)
+        return f"{self.label_prefix}{rater_label(score.participant)} · {score.criterion}"
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         if obj is not None:
@@ -162,9 +169,6 @@ class ScoreAdmin(RatingAdmin):
             results = results | named
         return results, duplicates
 
-    def object_label(self, score):
-        return f"{rater_label(score.participant)} · {score.criterion}"
-
     @admin.display(description="rater")
     def rater(self, score):
         return rater_label(score.participant)
@@ -193,8 +197,10 @@ class RevisionAdmin(RatingAdmin):
         visible = Score.objects.filter(score_visibility(request.user))
         return super().get_queryset(request).filter(score__in=visible)
 
-    def object_label(self, revision):
-        return f"Revision by {rater_label(revision.score.participant)} · {revision.score.criterion}"
+    label_prefix = "Revision by "
+
+    def score_of(self, revision):
+        return revision.score
 
     @admin.display(description="rater")
     def rater(self, revision):
