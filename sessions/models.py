@@ -32,6 +32,11 @@ class SessionStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class SessionKind(models.TextChoices):
+    SCORING = "scoring", "Scoring session"
+    CRITERION_REVIEW = "criterion_review", "Criterion review"
+
+
 class SessionSource(models.TextChoices):
     LIVE = "live", "Live session"
     IMPORT = "import", "Imported from a spreadsheet"
@@ -114,6 +119,9 @@ class CalibrationSession(models.Model):
         "teams.Team", on_delete=models.CASCADE, related_name="calibration_sessions"
     )
     title = models.CharField(max_length=200)
+    # Scoring sessions rate interactions; criterion reviews rate the scorecard's criteria
+    # themselves (issue 9). Statistics and history count scoring sessions only.
+    kind = models.CharField(max_length=20, choices=SessionKind.choices, default=SessionKind.SCORING)
     scorecard_version = models.ForeignKey(
         "scorecards.ScorecardVersion", on_delete=models.PROTECT, related_name="sessions"
     )
@@ -166,6 +174,10 @@ class CalibrationSession(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=SessionStatus.values),
                 name="session_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=SessionKind.values),
+                name="session_kind_valid",
             ),
         ]
 
