@@ -164,6 +164,14 @@ class CalibrationSession(models.Model):
     revealed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     held_on_date = models.DateField(null=True, blank=True)
+    # A criterion review's outcome: the scorecard version its decisions were written to.
+    resulting_version = models.ForeignKey(
+        "scorecards.ScorecardVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     # Bumped in the transaction of every change everyone sees: the key of the session's shared
     # live state, computed once per version (sessions.selectors.snapshot).
     version = models.PositiveIntegerField(default=0)
@@ -549,3 +557,132 @@ class SessionPatternSummary(models.Model):
 
     def __str__(self):
         return f"{self.pattern} × {self.n_units} on {self.criterion} in {self.session}"
+
+
+# --- criterion reviews (issue 9) ---------------------------------------------------------------
+
+
+class ReviewAnswerChoice(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    UNSURE = "unsure", "Unsure"
+
+
+class ReviewProposal(models.TextChoices):
+    KEEP = "keep", "Keep"
+    CHANGE = "change", "Change"
+    DELETE = "delete", "Delete"
+
+
+class ReviewDecision(models.TextChoices):
+    KEEP = "keep", "Keep"
+    CHANGE = "change", "Change"
+    DELETE = "delete", "Delete"
+    ADD = "add", "Add"
+    REJECT = "reject", "Reject"
+
+
+class ReviewItem(models.Model):
+    """One thing a criterion review discusses: a criterion of the reviewed version, or a new
+    criterion a participant proposed during the session (`criterion` is then empty and
+    `proposal` holds its wording). Answers stay blind until `revealed_at`."""
+
+    session = models.ForeignKey(
+        CalibrationSession, on_delete=models.CASCADE, related_name="review_items"
+    )
+    criterion = models.ForeignKey(
+        "scorecards.Criterion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="review_items",
+    )
+    # A proposed criterion: {"name", "description", "guidance_right", "guidance_wrong",
+    # "scale"} as the proposer typed them.
+    proposal = models.JSONField(default=dict, blank=True)
+    proposed_by = models.ForeignKey(
+        "Participant",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="review_proposals",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    # The criterion the facilitator is on is the one focused last.
+    focused_at = models.DateTimeField(null=True, blank=True)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(max_length=10, choices=ReviewDecision.choices, blank=True)
+    # For "change" and "add": the criterion as decided (name, guidance, scale, weight, critical).
+    decision_data = models.JSONField(default=dict, blank=True)
+    rationale = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "criterion"],
+                condition=models.Q(criterion__isnull=False),
+                name="review_item_unique_criterion",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decision="") | models.Q(decision__in=ReviewDecision.values),
+                name="review_item_decision_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_proposal(self) -> bool:
+        return self.criterion_id is None
+
+    @property
+    def name(self) -> str:
+        if self.criterion_id is not None:
+            return self.criterion.name
+        return self.proposal.get("name", "Proposed criterion")
+
+    @property
+    def is_revealed(self) -> bool:
+        return self.revealed_at is not None
+
+
+class ReviewAnswer(models.Model):
+    """One participant's blind answer on one review item: the three questions, a proposal and
+    a comment. Only its author sees it before the item is revealed (visibility.py)."""
+
+    item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="answers")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="review_answers"
+    )
+    relevant = models.CharField(max_length=8, choices=ReviewAnswerChoice.choices, blank=True)
+    trending = models.CharField(max_length=8, choices=ReviewAnswerChoice.choices, blank=True)
+    mistakes = models.CharField(max_length=8, choices=ReviewAnswerChoice.choices, blank=True)
+    proposal = models.CharField(max_length=8, choices=ReviewProposal.choices, blank=True)
+    # What a "change" proposes, each optional: free text, the group decides the exact wording.
+    new_wording = models.TextField(blank=True)
+    new_guidance = models.TextField(blank=True)
+    new_scale = models.CharField(max_length=200, blank=True)
+    new_weight = models.CharField(max_length=20, blank=True)
+    new_critical = models.BooleanField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    # Client clock of the newest applied change: an older re-send never overwrites a newer one.
+    client_ts = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["item", "participant"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "item"], name="review_answer_unique_per_participant"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.participant} on {self.item}"
