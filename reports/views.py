@@ -1,4 +1,3 @@
-import csv
 import json
 
 from django.contrib import messages
@@ -15,7 +14,7 @@ from sessions.selectors import session_for_member
 from teams.permissions import content_manager_required, team_required
 
 from . import charts
-from .exports import csv_response
+from .exports import TABLE_FORMATS, table_response
 from .forms import (
     DateRangeForm,
     HistoryFilterForm,
@@ -68,30 +67,28 @@ def import_history(request):
 
 @team_required
 def session_report_download(request, session_id: int, fmt: str):
-    if fmt not in ("json", "csv"):
-        raise Http404("Reports come as .json or .csv.")
+    if fmt not in ("json", *TABLE_FORMATS):
+        raise Http404("Reports come as .json, .csv or .xlsx.")
     session = session_for_member(team=request.membership.team, session_id=session_id)
     if session is None:
         raise Http404("No such session in this team.")
     document = session_report_document(session=session, viewer=request.user)
-    filename = f"session-{session.pk}-report.{fmt}"
-    if fmt == "json":
-        response = HttpResponse(
-            json.dumps(document, indent=2, ensure_ascii=False),
-            content_type="application/json; charset=utf-8",
-        )
-    else:
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        writer = csv.writer(response)
-        writer.writerow(REPORT_CSV_COLUMNS)
-        writer.writerows(report_csv_rows(document))
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    name = f"session-{session.pk}-report"
+    if fmt != "json":
+        return table_response(fmt, name, REPORT_CSV_COLUMNS, report_csv_rows(document))
+    response = HttpResponse(
+        json.dumps(document, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.json"'
     return response
 
 
 # --------------------------------------------------------------------------- manager pages
-def _wants_csv(request) -> bool:
-    return request.GET.get("format") == "csv"
+def _download_format(request) -> str | None:
+    """The download asked for ("csv" or "xlsx"), or None for the page itself."""
+    fmt = request.GET.get("format")
+    return fmt if fmt in TABLE_FORMATS else None
 
 
 def _query_without(request, *names: str) -> str:
@@ -122,10 +119,11 @@ def history(request):
         return render(request, "reports/history.html", {"form": form, "access": access}, status=400)
     filters = form.cleaned_data if form.is_bound else {}
     sessions = history_selectors.history_sessions(access=access, filters=filters)
-    if _wants_csv(request):
+    if fmt := _download_format(request):
         rows = [history_selectors.history_row(s) for s in sessions]
-        return csv_response(
-            "history.csv",
+        return table_response(
+            fmt,
+            "history",
             history_selectors.HISTORY_COLUMNS,
             history_selectors.history_csv_rows(rows),
         )
@@ -166,9 +164,9 @@ def trends(request):
         date_to=filters.get("date_to"),
         scorecard=filters.get("scorecard"),
     )
-    if _wants_csv(request):
-        return csv_response(
-            "trends.csv", trend_selectors.TREND_COLUMNS, trend_selectors.trend_csv_rows(series)
+    if fmt := _download_format(request):
+        return table_response(
+            fmt, "trends", trend_selectors.TREND_COLUMNS, trend_selectors.trend_csv_rows(series)
         )
     for line in series:
         line["alpha_chart"] = charts.alpha_trend_chart(line["name"], line["points"])
@@ -192,9 +190,10 @@ def reviewers(request):
     overview = reviewer_selectors.reviewer_overview(
         access=access, date_from=filters.get("date_from"), date_to=filters.get("date_to")
     )
-    if _wants_csv(request):
-        return csv_response(
-            "reviewers.csv",
+    if fmt := _download_format(request):
+        return table_response(
+            fmt,
+            "reviewers",
             reviewer_selectors.PROFILE_COLUMNS,
             reviewer_selectors.overview_csv_rows(overview),
         )
@@ -236,9 +235,10 @@ def reviewer_profile(request, user_id: int):
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
     )
-    if _wants_csv(request):
-        return csv_response(
-            f"reviewer-{user.pk}.csv",
+    if fmt := _download_format(request):
+        return table_response(
+            fmt,
+            f"reviewer-{user.pk}",
             reviewer_selectors.PROFILE_COLUMNS,
             reviewer_selectors.profile_csv_rows(profile),
         )
@@ -282,9 +282,10 @@ def criterion_health(request):
     rows = criteria_selectors.criterion_health(
         team=access.team, date_from=filters.get("date_from"), date_to=filters.get("date_to")
     )
-    if _wants_csv(request):
-        return csv_response(
-            "criterion-health.csv",
+    if fmt := _download_format(request):
+        return table_response(
+            fmt,
+            "criterion-health",
             criteria_selectors.HEALTH_COLUMNS,
             criteria_selectors.health_csv_rows(rows),
         )

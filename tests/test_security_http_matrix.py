@@ -348,7 +348,7 @@ EXPECTED: dict[str, Row] = {
     "reports:session_report": both(
         team_page(foreign=404),
         per_state=True,
-        kwargs=((("fmt", "json"),), (("fmt", "csv"),)),
+        kwargs=((("fmt", "json"),), (("fmt", "csv"),), (("fmt", "xlsx"),)),
     ),
 }
 

@@ -174,7 +174,7 @@ def history_csv_rows(rows: list[dict]) -> list[list]:
         ci = alpha.get("ci") or [None, None]
         out.append(
             [
-                row["held"].isoformat(),
+                row["held"],
                 row["session"].title,
                 row["scorecard"],
                 row["session"].get_status_display(),

@@ -212,7 +212,7 @@ def trend_csv_rows(series: list[dict]) -> list[list]:
                 [
                     line["name"],
                     point["label"],
-                    point["start"].isoformat(),
+                    point["start"],
                     point["n_sessions"],
                     point["n_units"],
                     point["n_ratings"],
