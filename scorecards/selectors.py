@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
@@ -12,7 +13,7 @@ from django.db.models.functions import Coalesce
 from agreement import CriterionSpec
 
 from .models import CalibrationNote, Criterion, Scorecard, ScorecardVersion
-from .scales import ScaleKind
+from .scales import Scale, ScaleKind
 
 T = TypeVar("T")
 
@@ -109,6 +110,68 @@ def current_versions_with_criteria(
     return [
         (scorecard, by_version.get(scorecard.current_version_id, [])) for scorecard in scorecards
     ]
+
+
+# --- statistical series -----------------------------------------------------------------------
+
+
+def scale_signature(criterion: Criterion) -> Scale:
+    """What makes two versions of a criterion comparable: its scale without fail values (the
+    same test as the changelog's "scale X → Y", scorecards.specs.describe_changes)."""
+    return replace(criterion.scale, fail_values=())
+
+
+@dataclass(frozen=True)
+class CriterionSeries:
+    """One statistical series of a criterion: consecutive versions holding its key on one
+    scale. A scale change starts a new series, and series are never pooled together."""
+
+    key: uuid.UUID
+    first_version: int
+    last_version: int
+    criterion_ids: tuple[int, ...]
+    scale: str  # the scale in words
+
+    @property
+    def id(self) -> str:
+        return f"{self.key}:v{self.first_version}"
+
+
+def criteria_history(*, scorecard: Scorecard, keys: Iterable | None = None) -> list[Criterion]:
+    """Every version's criteria of a scorecard (retired ones too) with their version, oldest
+    version first."""
+    criteria = Criterion.objects.filter(version__scorecard=scorecard).select_related("version")
+    if keys is not None:
+        criteria = criteria.filter(key__in=list(keys))
+    return list(criteria.order_by("version__number", "position", "id"))
+
+
+def criterion_series(criteria: Iterable[Criterion]) -> dict[uuid.UUID, list[CriterionSeries]]:
+    """Each key's series in version order, from criteria with their version loaded (any
+    scorecards). A version without the key (deleted, then added back) does not break a series;
+    only a different scale does."""
+    by_key: dict[uuid.UUID, list[Criterion]] = {}
+    for criterion in sorted(criteria, key=lambda c: (c.version.scorecard_id, c.version.number)):
+        by_key.setdefault(criterion.key, []).append(criterion)
+    out: dict[uuid.UUID, list[CriterionSeries]] = {}
+    for key, versions in by_key.items():
+        runs: list[list[Criterion]] = []
+        for criterion in versions:
+            if runs and scale_signature(runs[-1][-1]) == scale_signature(criterion):
+                runs[-1].append(criterion)
+            else:
+                runs.append([criterion])
+        out[key] = [
+            CriterionSeries(
+                key=key,
+                first_version=run[0].version.number,
+                last_version=run[-1].version.number,
+                criterion_ids=tuple(c.pk for c in run),
+                scale=run[-1].scale.describe(),
+            )
+            for run in runs
+        ]
+    return out
 
 
 # --- calibration notes ----------------------------------------------------------------------

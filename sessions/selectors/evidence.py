@@ -1,0 +1,621 @@
+"""Per-criterion evidence from a team's own history: what the criterion review shows beside
+each criterion, what the criterion health report lists, and the agreement before and after
+each change in a scorecard's version history. One builder for all three.
+
+Read from the precomputed summary tables (`SessionCriterionSummary` for the counts,
+`SessionPatternSummary` for alpha), never from ratings, so the work and the number of queries
+do not grow with the ratings. Only closed *scoring* sessions count (a criterion review rates
+no interactions). A criterion is followed across versions by its key, within one statistical
+series: a scale change starts a new series (scorecards.selectors.criterion_series), and
+incompatible scales are never pooled. The minimum-data rule, the rates and the flags are
+agreement.history's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Max, Min, Q, Sum, Window
+from django.db.models.functions import RowNumber, TruncMonth, TruncQuarter, TruncWeek
+
+from agreement.display import format_count, format_decimal, format_percent
+from agreement.history import (
+    RECENT_SESSIONS,
+    TOO_EARLY,
+    Rates,
+    criterion_flags,
+    criterion_rates,
+    history_shortfall,
+)
+from agreement.trends import TREND_RESAMPLES, agreement_figures, pattern_block, period_label
+from scorecards.models import Criterion
+from scorecards.selectors import (
+    CriterionSeries,
+    calibration_notes,
+    criteria_history,
+    criterion_series,
+    criterion_spec,
+)
+
+from ..models import SessionCriterionSummary, SessionKind, SessionPatternSummary
+
+TRUNC = {"week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter}
+_COUNTS = ("n_ratings", "n_na", "n_fail", "n_disputed")
+
+
+@dataclass(frozen=True)
+class CriterionEvidence:
+    """One criterion's record over its recent scoring sessions, in one statistical series.
+
+    Every figure comes with the count behind it; ``shortfall`` says, when there are too few
+    sessions or units, why the history cannot judge it (and the template then shows that
+    instead of a verdict).
+    """
+
+    key: uuid.UUID
+    name: str  # the criterion's newest name
+    scorecard_id: int
+    scorecard: str
+    series: str  # CriterionSeries.id: "<key>:v<first version>"
+    scale: str
+    first_version: int
+    last_version: int
+    on_scorecard: bool  # active in the scorecard's newest version
+    n_sessions: int
+    n_sessions_in_series: int  # all of the series' sessions in scope ("12 most recent of 40")
+    n_units: int
+    n_ratings: int
+    n_na: int
+    n_fail: int
+    n_fail_rated: int  # ratings on versions with fail values: the fail rate's denominator
+    n_disputed: int
+    alpha: dict  # agreement.trends alpha block: alpha_text, ci_text, reading, n_units, …
+    exact_agreement: float | None
+    mean_spread: float | None
+    rates: Rates
+    first_held: dt.date | None
+    last_held: dt.date | None
+    # Sessions of the same criterion on an earlier, incompatible scale: not pooled in.
+    earlier_sessions: int
+    shortfall: str | None
+    notes: tuple = ()  # scorecards CalibrationNote, newest first, superseded ones included
+    points: tuple = ()  # per-period figures (agreement.trends), for the health report
+    flags: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def enough_history(self) -> bool:
+        return self.shortfall is None
+
+    @property
+    def n_answers(self) -> int:
+        return self.n_ratings + self.n_na
+
+    @property
+    def na_text(self) -> str:
+        return _rate_text(self.rates.na, self.n_na, self.n_answers, "answer")
+
+    @property
+    def fail_text(self) -> str:
+        if self.rates.fail is None and not self.n_fail_rated:
+            return "no fail values on this scale"
+        return _rate_text(self.rates.fail, self.n_fail, self.n_fail_rated, "rating")
+
+    @property
+    def disputed_text(self) -> str:
+        return _rate_text(self.rates.disputed, self.n_disputed, self.n_sessions, "session")
+
+    @property
+    def spread_text(self) -> str:
+        if self.mean_spread is None:
+            return "—"
+        return (
+            f"{format_decimal(self.mean_spread)} over {format_count(self.n_units, 'interaction')}"
+        )
+
+    @property
+    def open_notes(self) -> list:
+        return [note for note in self.notes if not note.is_superseded]
+
+
+def _rate_text(rate, part: int, whole: int, noun: str) -> str:
+    if rate is None:
+        return f"— (no {noun}s)"
+    return f"{format_percent(rate)} ({part:,} of {format_count(whole, noun)})"
+
+
+# --------------------------------------------------------------------------- shared reads
+def _scoring(queryset):
+    return queryset.filter(session__kind=SessionKind.SCORING)
+
+
+def _windowed(criterion_ids: Iterable[int], *, newest: int | None, oldest: int | None) -> list:
+    """Summary rows of the criteria, each criterion's ``newest`` latest and ``oldest`` earliest
+    sessions (None: all), in one query whatever the number of sessions."""
+    rows = _scoring(SessionCriterionSummary.objects.filter(criterion_id__in=list(criterion_ids)))
+    keep = Q()
+    if newest is not None:
+        rows = rows.annotate(
+            newest_rank=Window(
+                RowNumber(),
+                partition_by=[F("criterion_id")],
+                order_by=[F("held_on_date").desc(), F("session_id").desc()],
+            )
+        )
+        keep |= Q(newest_rank__lte=newest)
+    if oldest is not None:
+        rows = rows.annotate(
+            oldest_rank=Window(
+                RowNumber(),
+                partition_by=[F("criterion_id")],
+                order_by=[F("held_on_date").asc(), F("session_id").asc()],
+            )
+        )
+        keep |= Q(oldest_rank__lte=oldest)
+    if newest is not None or oldest is not None:
+        rows = rows.filter(keep)
+    fields = ("session_id", "criterion_id", "held_on_date", "n_ratings", "n_na", "n_fail")
+    return [
+        {**dict(zip(fields, values, strict=True)), "n_disputed": int(disputed)}
+        for *values, disputed in rows.values_list(*fields, "most_disputed")
+    ]
+
+
+def _series_counts(criterion_ids: Iterable[int]) -> dict[int, int]:
+    """Scoring sessions per criterion id (one row per session and criterion)."""
+    rows = _scoring(SessionCriterionSummary.objects.filter(criterion_id__in=list(criterion_ids)))
+    return dict(
+        rows.values("criterion_id").annotate(n=Count("pk")).values_list("criterion_id", "n")
+    )
+
+
+def _patterns_of(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], dict[str, int]]:
+    """{(session id, criterion id): {pattern: units}} for the chosen session × criterion pairs."""
+    if not pairs:
+        return {}
+    sessions = {s for s, _ in pairs}
+    criteria = {c for _, c in pairs}
+    out: dict = {}
+    # Review sessions rate no interactions, so they have no pattern rows to exclude.
+    for session_id, criterion_id, pattern, n in SessionPatternSummary.objects.filter(
+        session_id__in=sessions, criterion_id__in=criteria
+    ).values_list("session_id", "criterion_id", "pattern", "n_units"):
+        if (session_id, criterion_id) in pairs:
+            out.setdefault((session_id, criterion_id), {})[pattern] = n
+    return out
+
+
+@dataclass
+class _Pool:
+    """What one series' chosen sessions add up to."""
+
+    n_sessions: int = 0
+    counts: dict = field(default_factory=lambda: dict.fromkeys(_COUNTS, 0))
+    n_fail_rated: int = 0
+    patterns: dict = field(default_factory=dict)  # criterion id -> {pattern: units}
+    first: dt.date | None = None
+    last: dt.date | None = None
+
+    def add_row(self, row: dict, *, fails: bool, sessions: int = 1) -> None:
+        self.n_sessions += sessions
+        for name in _COUNTS:
+            self.counts[name] += row.get(name) or 0
+        if fails:
+            self.n_fail_rated += row.get("n_ratings") or 0
+        for name, pick in (("first", min), ("last", max)):
+            held = row.get(name, row.get("held_on_date"))
+            if held is not None:
+                current = getattr(self, name)
+                setattr(self, name, held if current is None else pick(current, held))
+
+    def add_patterns(self, criterion_id: int, patterns: dict) -> None:
+        into = self.patterns.setdefault(criterion_id, {})
+        for pattern, n in patterns.items():
+            into[pattern] = into.get(pattern, 0) + n
+
+
+@dataclass(frozen=True)
+class _Meta:
+    series: CriterionSeries
+    name: str
+    scorecard_id: int
+    scorecard: str
+    on_scorecard: bool
+    is_current: bool  # the key's newest series
+    specs: dict  # criterion id -> CriterionSpec
+
+
+def _metas(criteria: list[Criterion]) -> dict[int, _Meta]:
+    """criterion id -> its series' meta, for criteria with version (and scorecard) loaded."""
+    newest_version: dict[int, int] = {}
+    newest: dict[uuid.UUID, Criterion] = {}
+    for criterion in criteria:
+        sc = criterion.version.scorecard_id
+        newest_version[sc] = max(newest_version.get(sc, 0), criterion.version.number)
+        held = newest.get(criterion.key)
+        if held is None or held.version.number < criterion.version.number:
+            newest[criterion.key] = criterion
+    by_id = {c.pk: c for c in criteria}
+    out = {}
+    for key, runs in criterion_series(criteria).items():
+        latest = newest[key]
+        for series in runs:
+            first = by_id[series.criterion_ids[0]]
+            out.update(
+                dict.fromkeys(
+                    series.criterion_ids,
+                    _Meta(
+                        series=series,
+                        name=latest.name,
+                        scorecard_id=first.version.scorecard_id,
+                        scorecard=first.version.scorecard.name,
+                        on_scorecard=latest.is_active
+                        and latest.version.number == newest_version[first.version.scorecard_id]
+                        and series is runs[-1],
+                        is_current=series is runs[-1],
+                        specs={i: criterion_spec(by_id[i]) for i in series.criterion_ids},
+                    ),
+                )
+            )
+    return out
+
+
+def _build(
+    meta: _Meta,
+    pool: _Pool,
+    *,
+    n_resamples: int,
+    in_series: int,
+    earlier: int = 0,
+    notes=(),
+    points=(),
+    lead: str | None = None,
+) -> CriterionEvidence:
+    blocks = [
+        pattern_block(meta.specs[criterion_id], patterns)
+        for criterion_id, patterns in pool.patterns.items()
+        if patterns
+    ]
+    figures = agreement_figures(blocks, key=f"evidence:{meta.series.id}", n_resamples=n_resamples)
+    c = pool.counts
+    rates = criterion_rates(
+        n_ratings=c["n_ratings"],
+        n_na=c["n_na"],
+        n_fail=c["n_fail"],
+        has_fail_values=pool.n_fail_rated > 0,
+        n_disputed=c["n_disputed"],
+        n_sessions=pool.n_sessions,
+    )
+    shortfall = history_shortfall(
+        pool.n_sessions, figures["alpha"], **({"lead": lead} if lead else {})
+    )
+    if rates.fail is not None and not pool.n_fail_rated:
+        rates = Rates(na=rates.na, fail=None, disputed=rates.disputed)
+    return CriterionEvidence(
+        key=meta.series.key,
+        name=meta.name,
+        scorecard_id=meta.scorecard_id,
+        scorecard=meta.scorecard,
+        series=meta.series.id,
+        scale=meta.series.scale,
+        first_version=meta.series.first_version,
+        last_version=meta.series.last_version,
+        on_scorecard=meta.on_scorecard,
+        n_sessions=pool.n_sessions,
+        n_sessions_in_series=in_series,
+        n_units=figures["n_units"],
+        n_ratings=c["n_ratings"],
+        n_na=c["n_na"],
+        n_fail=c["n_fail"],
+        n_fail_rated=pool.n_fail_rated,
+        n_disputed=c["n_disputed"],
+        alpha=figures["alpha"],
+        exact_agreement=figures["exact_agreement"],
+        mean_spread=figures["mean_spread"],
+        rates=rates,
+        first_held=pool.first,
+        last_held=pool.last,
+        earlier_sessions=earlier,
+        shortfall=shortfall,
+        notes=tuple(notes),
+        points=tuple(points),
+        flags=tuple(
+            criterion_flags(
+                rates=rates, n_sessions=pool.n_sessions, periods=points, judged=shortfall is None
+            )
+        ),
+    )
+
+
+def _pool_rows(rows: list[dict], metas: dict[int, _Meta], pairs_patterns: dict) -> _Pool:
+    pool = _Pool()
+    for row in rows:
+        criterion_id = row["criterion_id"]
+        pool.add_row(row, fails=bool(metas[criterion_id].specs[criterion_id].fail_values))
+        pool.add_patterns(criterion_id, pairs_patterns.get((row["session_id"], criterion_id), {}))
+    return pool
+
+
+def _newest_first(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda r: (r["held_on_date"], r["session_id"]), reverse=True)
+
+
+# --------------------------------------------------------------------------- the review room
+def criterion_evidence(
+    *,
+    scorecard,
+    keys: Iterable[uuid.UUID] | None = None,
+    recent: int = RECENT_SESSIONS,
+    n_resamples: int = TREND_RESAMPLES,
+) -> dict[uuid.UUID, CriterionEvidence]:
+    """Each criterion's evidence over its ``recent`` latest closed scoring sessions in its
+    current series (the series of the newest version that holds its key), with its
+    calibration notes. ``keys``: only those criteria. Six queries for any history.
+    """
+    criteria = criteria_history(scorecard=scorecard, keys=keys)
+    for criterion in criteria:
+        criterion.version.scorecard = scorecard  # one scorecard: no join needed
+    metas = _metas(criteria)
+    runs = criterion_series(criteria)
+    current = {key: metas[series[-1].criterion_ids[0]] for key, series in runs.items()}
+    current_ids = [i for m in current.values() for i in m.series.criterion_ids]
+    counts = _series_counts(metas)
+    rows = _windowed(current_ids, newest=recent, oldest=None)
+    by_key: dict[uuid.UUID, list[dict]] = {}
+    for row in _newest_first(rows):
+        by_key.setdefault(metas[row["criterion_id"]].series.key, []).append(row)
+    chosen = {key: found[:recent] for key, found in by_key.items()}
+    patterns = _patterns_of(
+        {(r["session_id"], r["criterion_id"]) for found in chosen.values() for r in found}
+    )
+    notes = calibration_notes(scorecard=scorecard)
+    out = {}
+    for key, meta in current.items():
+        pool = _pool_rows(chosen.get(key, []), metas, patterns)
+        earlier = sum(counts.get(i, 0) for series in runs[key][:-1] for i in series.criterion_ids)
+        out[key] = _build(
+            meta,
+            pool,
+            n_resamples=n_resamples,
+            in_series=sum(counts.get(i, 0) for i in meta.series.criterion_ids),
+            earlier=earlier,
+            notes=notes.get(key, ()),
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- criterion health
+def team_criterion_evidence(
+    *,
+    team,
+    date_from=None,
+    date_to=None,
+    period: str = "quarter",
+    n_resamples: int = TREND_RESAMPLES,
+) -> list[CriterionEvidence]:
+    """Every criterion series of the team's scorecards with scoring sessions in the dates, each
+    with its per-period trend and flags. The database sums the counts and the rating patterns
+    per criterion version (and period): three queries for any number of sessions."""
+    rows = _scoring(SessionCriterionSummary.objects.filter(team=team))
+    patterns = SessionPatternSummary.objects.filter(team=team)
+    if date_from:
+        rows = rows.filter(held_on_date__gte=date_from)
+        patterns = patterns.filter(held_on_date__gte=date_from)
+    if date_to:
+        rows = rows.filter(held_on_date__lte=date_to)
+        patterns = patterns.filter(held_on_date__lte=date_to)
+    totals = list(
+        rows.values("criterion_id")
+        .annotate(
+            sessions=Count("pk"),
+            n_ratings=Sum("n_ratings"),
+            n_na=Sum("n_na"),
+            n_fail=Sum("n_fail"),
+            n_disputed=Count("pk", filter=Q(most_disputed=True)),
+            first=Min("held_on_date"),
+            last=Max("held_on_date"),
+        )
+        .order_by()
+    )
+    per_period = list(
+        patterns.annotate(period=TRUNC[period]("held_on_date"))
+        .values("criterion_id", "period", "pattern")
+        .annotate(n=Sum("n_units"))
+        .order_by()
+    )
+    period_sessions = list(
+        rows.annotate(period=TRUNC[period]("held_on_date"))
+        .values("criterion_id", "period")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    criteria = list(
+        Criterion.objects.filter(version__scorecard__team=team).select_related("version__scorecard")
+    )
+    metas = _metas(criteria)
+    pools: dict[str, _Pool] = {}
+    in_scope: dict[str, _Meta] = {}
+    for row in totals:
+        meta = metas.get(row["criterion_id"])
+        if meta is None:
+            continue
+        in_scope[meta.series.id] = meta
+        pools.setdefault(meta.series.id, _Pool()).add_row(
+            row,
+            fails=bool(meta.specs[row["criterion_id"]].fail_values),
+            sessions=row["sessions"],
+        )
+    by_period: dict[str, dict] = {}
+    for row in per_period:
+        meta = metas.get(row["criterion_id"])
+        if meta is None or meta.series.id not in pools:
+            continue
+        pools[meta.series.id].add_patterns(row["criterion_id"], {row["pattern"]: row["n"]})
+        at = by_period.setdefault(meta.series.id, {}).setdefault(
+            _as_date(row["period"]), {"patterns": {}, "sessions": 0}
+        )
+        into = at["patterns"].setdefault(row["criterion_id"], {})
+        into[row["pattern"]] = into.get(row["pattern"], 0) + row["n"]
+    for row in period_sessions:
+        meta = metas.get(row["criterion_id"])
+        if meta is None or meta.series.id not in by_period:
+            continue
+        start = _as_date(row["period"])
+        if start in by_period[meta.series.id]:
+            by_period[meta.series.id][start]["sessions"] += row["n"]
+    # Sessions in the dates on an earlier scale of the same key (not pooled with the current).
+    earlier: dict[uuid.UUID, int] = {}
+    for series_id, meta in in_scope.items():
+        if not meta.is_current:
+            earlier[meta.series.key] = earlier.get(meta.series.key, 0) + pools[series_id].n_sessions
+    out = []
+    for series_id, meta in in_scope.items():
+        points = _points(meta, by_period.get(series_id, {}), period, n_resamples)
+        out.append(
+            _build(
+                meta,
+                pools[series_id],
+                n_resamples=n_resamples,
+                in_series=pools[series_id].n_sessions,
+                earlier=earlier.get(meta.series.key, 0) if meta.is_current else 0,
+                points=points,
+            )
+        )
+    return out
+
+
+def _as_date(value):
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _points(meta: _Meta, periods: dict, period: str, n_resamples: int) -> list[dict]:
+    out = []
+    for start in sorted(periods):
+        at = periods[start]
+        blocks = [
+            pattern_block(meta.specs[criterion_id], patterns)
+            for criterion_id, patterns in at["patterns"].items()
+        ]
+        figures = agreement_figures(
+            blocks, key=f"health:{meta.series.id}:{start}", n_resamples=n_resamples
+        )
+        out.append(
+            {
+                "start": start,
+                "label": period_label(start, period),
+                **figures,
+                "n_sessions": at["sessions"],
+            }
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- version history
+@dataclass(frozen=True)
+class ChangeEvidence:
+    """A criterion's agreement just before and just after the version that changed it."""
+
+    key: uuid.UUID
+    version: int  # the version that changed it
+    before: CriterionEvidence | None  # None: the criterion is new in this version
+    after: CriterionEvidence | None  # None: deleted in this version
+    new_series: bool  # the scale changed: before and after are different series
+
+    @property
+    def too_early(self) -> bool:
+        return self.after is not None and not self.after.enough_history
+
+
+def change_evidence(
+    *,
+    scorecard,
+    changes: Iterable[tuple[uuid.UUID, int]],
+    window: int = RECENT_SESSIONS,
+    n_resamples: int = TREND_RESAMPLES,
+) -> dict[tuple[uuid.UUID, int], ChangeEvidence]:
+    """For each (criterion key, version number that changed it): its ``window`` latest scoring
+    sessions before that version and its ``window`` first sessions from it on, up to the next
+    version in ``changes`` for that key. "Too early to tell" (agreement.history) until enough
+    sessions have used the new version. Five queries for any history.
+    """
+    changes = sorted(set(changes), key=lambda c: (str(c[0]), c[1]))
+    keys = {key for key, _ in changes}
+    if not keys:
+        return {}
+    criteria = criteria_history(scorecard=scorecard, keys=keys)
+    for criterion in criteria:
+        criterion.version.scorecard = scorecard
+    metas = _metas(criteria)
+    by_key_version = {(c.key, c.version.number): c.pk for c in criteria}
+    rows = _windowed([c.pk for c in criteria], newest=window, oldest=window)
+    per_criterion: dict[int, list[dict]] = {}
+    for row in _newest_first(rows):
+        per_criterion.setdefault(row["criterion_id"], []).append(row)
+    versions_of: dict[uuid.UUID, list[int]] = {}
+    for key, number in sorted(by_key_version):
+        versions_of.setdefault(key, []).append(number)
+    changed_at: dict[uuid.UUID, list[int]] = {}
+    for key, number in changes:
+        changed_at.setdefault(key, []).append(number)
+    plans = {}
+    for key, number in changes:
+        marks = sorted(changed_at[key])
+        earlier_marks = [m for m in marks if m < number]
+        later_marks = [m for m in marks if m > number]
+        low = earlier_marks[-1] if earlier_marks else 0
+        high = later_marks[0] if later_marks else None
+        own = versions_of.get(key, [])
+        before_ids = [by_key_version[(key, v)] for v in own if low <= v < number]
+        after_ids = [
+            by_key_version[(key, v)] for v in own if v >= number and (high is None or v < high)
+        ]
+        # Each side stays within one series: never pooled across a scale change.
+        if before_ids:
+            series = metas[before_ids[-1]].series.criterion_ids
+            before_ids = [i for i in before_ids if i in series]
+        if after_ids:
+            series = metas[after_ids[0]].series.criterion_ids
+            after_ids = [i for i in after_ids if i in series]
+        before = _take(before_ids, per_criterion, window, newest=True)
+        after = _take(after_ids, per_criterion, window, newest=False)
+        plans[(key, number)] = (before_ids, after_ids, before, after)
+    patterns = _patterns_of(
+        {
+            (r["session_id"], r["criterion_id"])
+            for _, _, before, after in plans.values()
+            for r in before + after
+        }
+    )
+    out = {}
+    for (key, number), (before_ids, after_ids, before, after) in plans.items():
+        sides = []
+        for ids, chosen, lead in ((before_ids, before, None), (after_ids, after, TOO_EARLY)):
+            if not ids:
+                sides.append(None)
+                continue
+            sides.append(
+                _build(
+                    metas[ids[-1]],
+                    _pool_rows(chosen, metas, patterns),
+                    n_resamples=n_resamples,
+                    in_series=len(chosen),
+                    lead=lead,
+                )
+            )
+        new_series = bool(before_ids and after_ids) and (
+            metas[before_ids[-1]].series.id != metas[after_ids[0]].series.id
+        )
+        out[(key, number)] = ChangeEvidence(
+            key=key, version=number, before=sides[0], after=sides[1], new_series=new_series
+        )
+    return out
+
+
+def _take(ids: list[int], per_criterion: dict, window: int, *, newest: bool) -> list[dict]:
+    """The ``window`` sessions nearest the change from these versions' rows (each version's
+    rows hold its ``window`` latest and earliest sessions, so the pick is exact)."""
+    rows = [r for i in ids for r in per_criterion.get(i, [])]
+    ordered = _newest_first(rows)
+    return ordered[:window] if newest else list(reversed(ordered))[:window]
