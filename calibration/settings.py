@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "teams.middleware.CurrentTeamMiddleware",
+    "calibration.middleware.NotFoundPageMiddleware",
 ]
 
 ROOT_URLCONF = "calibration.urls"

@@ -9,6 +9,7 @@ import { readJsonScript, toast } from "./live/dom.js";
 import { itemById, nextUndecided } from "./live/revealed.js";
 import { LiveSession } from "./live/session.js";
 import { createStage } from "./present/slides.js";
+import { settleFlashes } from "./room/flashes.js";
 
 const root = document.getElementById("live-present");
 if (root) present(root);
@@ -145,6 +146,7 @@ function present(rootElement) {
     },
   });
 
+  settleFlashes();
   // Start on the interaction (and criterion) in the address, else the first revealed one.
   const match = /^#(all|item-(\d+)):?(\d+)?$/.exec(window.location.hash);
   let initial = snap.items.find((item) => item.revealed)?.id ?? snap.items[0]?.id ?? "all";

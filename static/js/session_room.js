@@ -11,6 +11,7 @@ import { readJsonScript, toast } from "./live/dom.js";
 import { LiveSession } from "./live/session.js";
 import { createActions } from "./room/actions.js";
 import { createFacilitator } from "./room/facilitator.js";
+import { settleFlashes } from "./room/flashes.js";
 import { createHeader } from "./room/header.js";
 import { createPeople } from "./room/people.js";
 import { RoomState } from "./room/state.js";
@@ -109,6 +110,7 @@ function startRoom(rootElement) {
     },
   });
 
+  settleFlashes();
   const initial = tabs.initial();
   tabs.render();
   tabs.select(initial, { updateHash: false });

@@ -5,7 +5,7 @@
 
 import { h, toast, uniqueId } from "../live/dom.js";
 import { notesBlock } from "./notes.js";
-import { bindScorecardKeys } from "./scorecard_keys.js";
+import { bindScorecardKeys, showsKey } from "./scorecard_keys.js";
 import { isRated } from "./state.js";
 
 const COMMENT_DEBOUNCE_MS = 600;
@@ -97,7 +97,7 @@ export function createScorecard(state, container) {
           "data-testid": "rating-option",
           dataset: { value: code },
         },
-        index < 9 ? h("span", { class: "opt-key", "aria-hidden": "true", text: String(index + 1) }) : null,
+        showsKey(index, label) ? h("span", { class: "opt-key", "aria-hidden": "true", text: String(index + 1) }) : null,
         h("span", { class: "opt-label", text: label }),
       );
       button.addEventListener("click", () => choose(itemId, criterion, code, false));

@@ -2,6 +2,16 @@
 // C comments, L opens or closes the calibration notes, Esc leaves a comment.
 
 /**
+ * Whether a rating button shows its key beside its label: a numeric scale's label already
+ * starts with the key ("1 · Poor"), and saying it twice reads as "1 | 1 · Poor".
+ */
+export function showsKey(index, label) {
+  if (index >= 9) return false; // only 1–9 are keys
+  const key = String(index + 1);
+  return !(label === key || String(label).startsWith(`${key} `));
+}
+
+/**
  * @param {HTMLElement} container      the work column
  * @param {() => Map|undefined} getRefs  the shown scorecard's criteria (criterion id -> ref),
  *                                       undefined while the column shows something else

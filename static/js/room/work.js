@@ -28,6 +28,7 @@ export function createWork(state, els, { open }) {
     const item = state.itemById(state.active);
     if (!item) return;
     const mode = item.revealed ? "reveal" : state.snap.me.can_score ? "score" : "watch";
+    if (els.split) els.split.dataset.mode = mode; // the reveal gives the ranking more width
     const key = `${mode}:${item.id}`;
     if (shown.key !== key) {
       shown = { key, mode };
