@@ -1,6 +1,6 @@
 // Present mode: the facilitator shares this screen while the group talks it through.
 // One criterion at a time, in disagreement order, for one interaction or the whole session;
-// ←/→ move between criteria. The consensus is edited here by the facilitator and saved over the
+// ←/→ move between criteria, C shows the conversation beside the criterion. The consensus is edited here by the facilitator and saved over the
 // same live connection as the room, so everyone sees it at once. The slides themselves are
 // drawn by present/slides.js from the same revealed-view pieces as the room.
 
@@ -8,6 +8,7 @@ import { bindConnectionPill, fillBanner } from "./live/connection.js";
 import { readJsonScript, toast } from "./live/dom.js";
 import { itemById, nextUndecided } from "./live/revealed.js";
 import { LiveSession } from "./live/session.js";
+import { createConversation } from "./present/conversation.js";
 import { createStage } from "./present/slides.js";
 import { settleFlashes } from "./room/flashes.js";
 
@@ -25,6 +26,10 @@ function present(rootElement) {
     pill: $("[data-testid='conn-state']"),
     banner: $("[data-banner]"),
     fullscreen: $("[data-fullscreen]"),
+    layout: $("[data-layout]"),
+    conversation: $("[data-conversation]"),
+    conversationToggle: $("[data-conversation-toggle]"),
+    acceptKey: $("[data-accept-key]"),
   };
   let snap = readJsonScript("initial-snapshot");
   const live = LiveSession.forPage(rootElement);
@@ -33,6 +38,7 @@ function present(rootElement) {
   );
   const itemName = (id) => `Interaction ${numbers.get(Number(id)) ?? "?"}`;
   const stage = createStage({ live, stage: els.stage, snap: () => snap, itemName, open: openAt });
+  const conversation = createConversation({ panel: els.conversation, layout: els.layout, toggle: els.conversationToggle });
 
   let scope = null; // item id or "all"
   let index = 0;
@@ -74,6 +80,8 @@ function present(rootElement) {
     history.replaceState(null, "", `#${scope === "all" ? "all" : `item-${scope}`}:${index + 1}`);
     renderBanner();
     stage.show(scope, row);
+    conversation.show(scope);
+    els.acceptKey.hidden = !stage.canAccept();
   }
 
   function renderBanner() {
@@ -114,6 +122,15 @@ function present(rootElement) {
       go(Infinity);
     } else if (event.key === "f" || event.key === "F") {
       toggleFullscreen();
+    } else if (event.key === "c" || event.key === "C") {
+      event.preventDefault();
+      conversation.toggle();
+    } else if (event.key === "Escape" && conversation.isOpen()) {
+      conversation.toggle(false);
+    } else if ((event.key === "a" || event.key === "A") && stage.canAccept()) {
+      // The facilitator accepts everyone's answer, as with A on a row in the room.
+      event.preventDefault();
+      stage.accept();
     } else if (event.key === "u" || event.key === "U") {
       // The next undecided criterion, most disagreement first (the server's queue).
       const here = rows()[index];

@@ -4,9 +4,9 @@
 // A slide is built once per criterion shown and filled in place, so typing survives snapshots.
 
 import { ConsensusBlock } from "../live/consensus.js";
-import { fill, h } from "../live/dom.js";
+import { fill, h, toast } from "../live/dom.js";
 import { alphaText, alphaDefined, blockVerdict, criterionAlphaTitle, largeAlphaParts, rowLevel, rowLevelPill } from "../live/figures.js";
-import { distributionChart, reviewerList } from "../live/ratings.js";
+import { distributionChart, isDecided, ratingChip, reviewerList } from "../live/ratings.js";
 import {
   criterionAlpha,
   excludedLine,
@@ -34,6 +34,7 @@ export function createStage({ live, stage, snap, itemName, open }) {
   const blocks = new Map(); // "item:criterion" -> ConsensusBlock (keeps what is being typed)
   let shownKey = null; // which slide the stage holds
   let slots = null;
+  let acceptable = null; // {item, criterion} while the slide's unanimous answer can be accepted
 
   /** Draws `row` (a ranking row of `scope`: an item id or "all"), or the waiting card. */
   function show(scope, row) {
@@ -53,6 +54,7 @@ export function createStage({ live, stage, snap, itemName, open }) {
 
   function renderWaiting(scope) {
     shownKey = null;
+    acceptable = null;
     const item = scope === "all" ? null : itemById(snap(), scope);
     const anyRevealed = snap().items.some((i) => i.revealed);
     fill(
@@ -87,11 +89,20 @@ export function createStage({ live, stage, snap, itemName, open }) {
       left: h("div", { class: "present-dist" }),
       right: h("div", { class: "present-people" }),
       consensus: h("div", { class: "present-consensus" }),
+      unanimous: h("div", { class: "present-unanimous", "data-testid": "unanimous", hidden: true }),
+      accept: h(
+        "button",
+        { type: "button", class: "btn btn-primary", "data-testid": "accept-unanimous", title: "Accept as consensus (key A)" },
+        "Accept as consensus ",
+        h("kbd", { text: "A" }),
+      ),
     };
+    slide.accept.addEventListener("click", accept);
     slide.card = h(
       "article",
       { class: "present-card", "data-testid": "present-slide" },
       h("div", { class: "present-head" }, h("div", { class: "present-head-main" }, slide.kicker, slide.progress, slide.title, slide.flags, slide.desc), slide.alpha),
+      slide.unanimous,
       h("div", { class: "present-grid" }, slide.left, slide.right),
       slide.consensus,
     );
@@ -180,6 +191,7 @@ export function createStage({ live, stage, snap, itemName, open }) {
       reviewerList(criterion, entries),
       excluded ? h("p", { class: "excluded", text: excluded }) : null,
     );
+    fillUnanimous(scope, row, criterion, revealed.consensus[String(criterion.id)]);
     const key = `${scope}:${criterion.id}`;
     let block = blocks.get(key);
     if (!block) {
@@ -194,7 +206,38 @@ export function createStage({ live, stage, snap, itemName, open }) {
     }
   }
 
+  /** Everyone gave the same answer: one line, and for the facilitator Accept (or A). */
+  function fillUnanimous(scope, row, criterion, agreed) {
+    const { me, session } = snap();
+    const canAccept = Boolean(row.unanimous) && me.is_facilitator && session.status !== "closed" && !isDecided(agreed);
+    acceptable = canAccept ? { item: Number(scope), criterion: criterion.id } : null;
+    slots.unanimous.hidden = !row.unanimous;
+    if (!row.unanimous) return;
+    const [code] = Object.keys(row.distribution || {});
+    fill(
+      slots.unanimous,
+      h("span", { class: "unanimous-label", text: `Everyone (${ratingsCount(row.n)}) answered ` }),
+      ratingChip(criterion, code === "na" ? null : Number(code), code === "na"),
+      canAccept ? slots.accept : null,
+    );
+  }
+
+  async function accept() {
+    if (!acceptable) return;
+    const target = acceptable;
+    slots.accept.disabled = true;
+    try {
+      await live.request("consensus.accept_unanimous", { item: target.item, criterion: target.criterion });
+    } catch (error) {
+      toast(error.message, { kind: "error" });
+    } finally {
+      slots.accept.disabled = false;
+    }
+  }
+
   function fillSession(row, criterion) {
+    acceptable = null;
+    slots.unanimous.hidden = true;
     const revealed = revealedItems(snap());
     fillHead(row, criterion, `All interactions · mean disagreement over ${revealed.length} revealed`, [
       ...rankFlags(row, criterion, { flipText: sessionFlipText(row, revealed.length) }),
@@ -220,5 +263,5 @@ export function createStage({ live, stage, snap, itemName, open }) {
     slots.consensus.replaceChildren();
   }
 
-  return { show };
+  return { show, accept, canAccept: () => acceptable !== null };
 }
