@@ -525,3 +525,94 @@ def _current_entries(scorecard: Scorecard) -> list[Entry]:
     if version is None:
         raise Criterion.DoesNotExist("No such criterion on this scorecard.")
     return [(c.key, CriterionData.from_criterion(c)) for c in version.criteria.order_by("position")]
+
+
+# --- criterion reviews -----------------------------------------------------------------------
+
+REVIEW_ACTIONS = ("change", "delete", "add")
+
+
+@dataclass(frozen=True)
+class ReviewChange:
+    """One decision of a criterion review that changes the scorecard, as plain values (the
+    session layer above fills this in): change or delete an existing criterion (`key`), or
+    add a new one (`key` None). `data` is the criterion as decided, for change and add."""
+
+    action: str
+    rationale: str
+    key: uuid.UUID | None = None
+    data: CriterionData | None = None
+
+
+def scorecard_apply_review(
+    *,
+    scorecard: Scorecard,
+    changes: Sequence[ReviewChange],
+    session_id: int,
+    session_title: str,
+    user=None,
+) -> Edit:
+    """Writes a criterion review's decisions as the scorecard's next version.
+
+    Applied to the current version (a version in use is never edited, so this starts a new
+    one; sessions that used the earlier version keep it). Deleting retires the criterion
+    (history keeps it); a changed criterion keeps its key, so its calibration notes carry
+    over and the statistics start a new series only when its scale changes. Each change gets
+    one changelog entry, a dict naming the session and the rationale. A decision whose
+    criterion has left the scorecard since the review began changes nothing. Nothing is
+    written when no decision changes anything."""
+    with transaction.atomic():
+        Scorecard.objects.select_for_update().filter(pk=scorecard.pk).first()
+        version = _current_version(scorecard, user)
+        current = list(version.criteria.order_by("position", "id"))
+        entries: list[Entry] = [(c.key, CriterionData.from_criterion(c)) for c in current]
+        before = dict(entries)
+        wanted = list(entries)
+        log = []
+        added_names: dict[int, str] = {}  # log index -> name of the criterion it adds
+        for change in changes:
+            if change.action not in REVIEW_ACTIONS:
+                raise ScorecardError(f"Unknown review decision {change.action!r}.")
+            if change.action == "add":
+                wanted.append((None, change.data))
+                words = [f"Added “{change.data.name}”"]
+                added_names[len(log)] = change.data.name
+            elif change.key not in before:
+                continue
+            else:
+                old = _data_for(wanted, change.key)
+                if change.action == "delete":
+                    new = replace(old, is_active=False)
+                else:
+                    new = replace(change.data, is_active=old.is_active, group=old.group)
+                wanted = _replace_data(wanted, change.key, new)
+                words = describe_changes(old, new)
+            if words:
+                log.append(
+                    {
+                        "text": "; ".join(words),
+                        "criterion_key": str(change.key) if change.key else None,
+                        "action": change.action,
+                        "session_id": session_id,
+                        "session_title": session_title[:200],
+                        "rationale": change.rationale.strip(),
+                    }
+                )
+        _check_unique_names([data.name for _, data in wanted])
+        _check_new_criteria(wanted, entries)
+        if not log:
+            return Edit(version=version, changes=[])
+        if version.is_locked:
+            edit = _write_new_version(version, wanted, log, user)
+        else:
+            _write_in_place(version, current, wanted)
+            version.changes = [*version.changes, *log]
+            version.save(update_fields=["changes", "updated_at"])
+            edit = Edit(version=version, changes=log)
+        if added_names:
+            # An added criterion's key exists once it is written; names are unique per version.
+            keys = {c.name: c.key for c in edit.version.criteria.all()}
+            for index, name in added_names.items():
+                log[index]["criterion_key"] = str(keys[name])
+            edit.version.save(update_fields=["changes"])
+        return edit

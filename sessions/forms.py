@@ -247,3 +247,27 @@ class TemplateForm(HelpdeskPrivacyFields):
     def clean_channel_rotation(self):
         chosen = self.cleaned_data["channel_rotation"]
         return [channel for channel in self.ROTATION_ORDER if channel in chosen]
+
+
+class ReviewCreateForm(forms.Form):
+    """A criterion review of a scorecard's current version (issue 9)."""
+
+    title = forms.CharField(max_length=200, initial="Quarterly criterion review")
+    scorecard = forms.ModelChoiceField(queryset=Scorecard.objects.none())
+    reviewers = MemberChoiceField(
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Participants",
+    )
+    anonymous = forms.BooleanField(
+        required=False, label="Anonymous reveal (answers shown as Reviewer A, B, …)"
+    )
+    facilitator_answers = forms.BooleanField(required=False, label="Facilitator also answers")
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scorecard"].queryset = Scorecard.objects.filter(team=team)
+        self.fields["reviewers"].queryset = User.objects.filter(memberships__team=team).order_by(
+            "first_name", "username"
+        )

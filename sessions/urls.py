@@ -7,6 +7,7 @@ app_name = "sessions"
 urlpatterns = [
     path("", views.session_list, name="list"),
     path("new/", views.session_create, name="create"),
+    path("reviews/new/", views.review_create, name="review_create"),
     path("join/", views.session_join_code, name="join_code"),
     path("join/<str:code>/", views.session_join, name="join"),
     path("templates/new/", views.template_create, name="template_create"),

@@ -6,12 +6,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from scorecards.selectors import current_version, scorecards_for_team
 from teams.middleware import SESSION_KEY as CURRENT_TEAM_KEY
 from teams.permissions import content_manager_required, team_required
 
 from . import selectors, services
-from .forms import JoinCodeForm, SessionCreateForm, TemplateForm
-from .models import CalibrationSession, SessionStatus, normalize_join_code
+from .forms import JoinCodeForm, ReviewCreateForm, SessionCreateForm, TemplateForm
+from .models import CalibrationSession, SessionKind, SessionStatus, normalize_join_code
+from .selectors.review import review_snapshot, review_summary
+from .services import reviewing
 from .services.creating import HelpdeskFetch, HelpdeskSample
 
 
@@ -120,6 +123,8 @@ def session_room(request, session_id: int):
         return render(request, "sessions/not_participant.html", {"session": session}, status=403)
     if session.status == SessionStatus.CLOSED:
         return redirect("sessions:summary", session_id=session.pk)
+    if session.kind == SessionKind.CRITERION_REVIEW:
+        return _review_page(request, session, "sessions/review_room.html")
     return render(
         request,
         "sessions/room.html",
@@ -135,12 +140,61 @@ def session_room(request, session_id: int):
     )
 
 
+@content_manager_required
+@require_http_methods(["GET", "POST"])
+def review_create(request):
+    """A criterion review of a scorecard's current version; ?scorecard=<id> preselects it."""
+    team = request.membership.team
+    initial = {}
+    if request.method == "GET" and (wanted := request.GET.get("scorecard", "")).isdigit():
+        initial["scorecard"] = get_object_or_404(scorecards_for_team(team=team), pk=int(wanted))
+    form = ReviewCreateForm(request.POST or None, team=team, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        version = current_version(scorecard=data["scorecard"])
+        try:
+            if version is None:
+                raise services.SessionError("That scorecard has no criteria to review yet.")
+            session = reviewing.review_create(
+                team=team,
+                facilitator=request.user,
+                title=data["title"],
+                scorecard_version=version,
+                reviewers=list(data.get("reviewers") or []),
+                anonymous=data.get("anonymous", False),
+                facilitator_answers=data.get("facilitator_answers", False),
+            )
+        except services.SessionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Criterion review “{session.title}” created.")
+            return redirect("sessions:room", session_id=session.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "sessions/review_create.html", {"form": form}, status=status)
+
+
+def _review_page(request, session: CalibrationSession, template: str):
+    return render(
+        request,
+        template,
+        {
+            "session": session,
+            "snapshot": review_snapshot(session=session, user=request.user),
+            "join_url": request.build_absolute_uri(
+                reverse("sessions:join", args=[session.join_code])
+            ),
+        },
+    )
+
+
 @team_required
 def session_present(request, session_id: int):
     session = _session_or_404(request, session_id)
     participant = selectors.participant_for(session_id=session.pk, user=request.user)
     if participant is None:
         return render(request, "sessions/not_participant.html", {"session": session}, status=403)
+    if session.kind == SessionKind.CRITERION_REVIEW:
+        return _review_page(request, session, "sessions/review_present.html")
     return render(
         request,
         "sessions/present.html",
@@ -155,6 +209,12 @@ def session_present(request, session_id: int):
 @team_required
 def session_summary(request, session_id: int):
     session = _session_or_404(request, session_id)
+    if session.kind == SessionKind.CRITERION_REVIEW:
+        return render(
+            request,
+            "sessions/review_summary.html",
+            {"session": session, **review_summary(session=session, user=request.user)},
+        )
     return render(
         request,
         "sessions/summary.html",

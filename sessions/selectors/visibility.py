@@ -1,7 +1,8 @@
 """Who may see what of a session: the one visibility function and the one viewer policy.
 
 `visible_scores` decides which ratings a viewer may see: before an interaction is revealed,
-only the viewer's own; after, everyone's that were included at the reveal. `ViewerPolicy`
+only the viewer's own; after, everyone's that were included at the reveal. Criterion review
+answers follow the same rule beside it (`visible_review_answers`). `ViewerPolicy`
 decides how the people behind them are named to that viewer. Every page, websocket frame,
 export and report goes through both.
 """
@@ -12,7 +13,14 @@ from dataclasses import dataclass
 
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from ..models import CalibrationSession, Participant, ParticipantRole, Revision, Score
+from ..models import (
+    CalibrationSession,
+    Participant,
+    ParticipantRole,
+    ReviewAnswer,
+    Revision,
+    Score,
+)
 
 
 def visible_scores(*, session: CalibrationSession, viewer) -> QuerySet[Score]:
@@ -34,6 +42,25 @@ def score_visibility(viewer) -> Q:
     """The condition behind `visible_scores`, for the few readers that span sessions (the
     Django admin): the viewer's own ratings, plus revealed ones that were included."""
     revealed = Q(item__revealed_at__isnull=False, included=True)
+    if viewer is not None and viewer.is_authenticated:
+        return Q(participant__user=viewer) | revealed
+    return revealed
+
+
+def visible_review_answers(*, session: CalibrationSession, viewer) -> QuerySet[ReviewAnswer]:
+    """The criterion review answers `viewer` may see: their own, plus everyone's on revealed
+    items. The same rule as `visible_scores`: before the reveal nobody else (the facilitator
+    included) sees an answer or its comment. `viewer=None` sees revealed answers only."""
+    return (
+        ReviewAnswer.objects.filter(item__session=session)
+        .filter(review_answer_visibility(viewer))
+        .select_related("participant__user")
+    )
+
+
+def review_answer_visibility(viewer) -> Q:
+    """The condition behind `visible_review_answers`, for readers spanning sessions."""
+    revealed = Q(item__revealed_at__isnull=False)
     if viewer is not None and viewer.is_authenticated:
         return Q(participant__user=viewer) | revealed
     return revealed

@@ -1,0 +1,343 @@
+"""What one viewer of a criterion review sees: the review's live frame and its summary.
+
+Like the scoring snapshot, the part every viewer shares (the items, their progress, revealed
+tallies and comments, the evidence beside each criterion) is built once per session version
+from revealed answers only (`visible_review_answers` with no viewer); each viewer's frame adds
+their own answers (through the same function, with them as the viewer) and who is online.
+Nothing unrevealed is ever in the shared part.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.utils import timezone
+
+from scorecards.selectors import open_notes_for_criteria
+from scorecards.specs import fail_text_for_input, format_number
+
+from ..models import (
+    CalibrationSession,
+    Participant,
+    ParticipantRole,
+    ReviewAnswer,
+    ReviewAnswerChoice,
+    ReviewDecision,
+    ReviewItem,
+    ReviewProposal,
+    SessionStatus,
+)
+from .snapshot import iso_time, online_participants
+from .visibility import ViewerPolicy, display_name, viewer_context, visible_review_answers
+
+STATUS_LABELS = {
+    SessionStatus.DRAFT: "Lobby",
+    SessionStatus.SCORING: "In progress",
+    SessionStatus.REVEALED: "In progress",
+    SessionStatus.CLOSED: "Closed",
+}
+QUESTIONS = [
+    ("relevant", "Is this problem really relevant?"),
+    ("trending", "Is it currently trending, and does it affect the customer's experience?"),
+    ("mistakes", "Do agents make mistakes on it?"),
+]
+ANSWER_FIELDS = (
+    "relevant",
+    "trending",
+    "mistakes",
+    "proposal",
+    "new_wording",
+    "new_guidance",
+    "new_scale",
+    "new_weight",
+    "new_critical",
+    "comment",
+)
+
+_KEPT = 128
+_shared: OrderedDict[tuple, dict] = OrderedDict()
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class _Shared:
+    participants: list[Participant]
+    body: dict  # items, revealed answers (labelled later per viewer), undecided
+
+
+def _criterion_block(item: ReviewItem) -> dict:
+    if item.criterion_id is None:
+        proposal = item.proposal
+        return {
+            "name": proposal.get("name", ""),
+            "description": proposal.get("description", ""),
+            "guidance_right": proposal.get("guidance_right", ""),
+            "guidance_wrong": proposal.get("guidance_wrong", ""),
+            "scale": proposal.get("scale", ""),
+            "weight": None,
+            "critical": False,
+        }
+    criterion = item.criterion
+    scale = criterion.scale
+    return {
+        "name": criterion.name,
+        "description": criterion.description,
+        "guidance_right": criterion.guidance_right,
+        "guidance_wrong": criterion.guidance_wrong,
+        "scale": scale.describe(),
+        "weight": format_number(criterion.weight),
+        "critical": criterion.critical,
+        # The decision form starts from the criterion as it is.
+        "form": {
+            "scale_kind": scale.kind,
+            "scale_points": scale.points,
+            "scale_labels": " | ".join(scale.labels),
+            "fail_values": fail_text_for_input(scale),
+            "na_allowed": criterion.na_allowed,
+        },
+    }
+
+
+def _decision_block(item: ReviewItem) -> dict | None:
+    if not item.decision:
+        return None
+    return {
+        "decision": item.decision,
+        "label": ReviewDecision(item.decision).label,
+        "rationale": item.rationale,
+        "criterion": item.decision_data or None,
+    }
+
+
+def _tallies(rows: list[dict]) -> dict:
+    tallies = {}
+    for name, _ in QUESTIONS:
+        counts = Counter(row[name] for row in rows if row[name])
+        tallies[name] = {choice: counts.get(choice, 0) for choice in ReviewAnswerChoice.values}
+    counts = Counter(row["proposal"] for row in rows if row["proposal"])
+    tallies["proposal"] = {choice: counts.get(choice, 0) for choice in ReviewProposal.values}
+    return tallies
+
+
+def _answer_row(answer: ReviewAnswer) -> dict:
+    return {name: getattr(answer, name) for name in ANSWER_FIELDS}
+
+
+def _evidence(session: CalibrationSession, items: list[ReviewItem]) -> dict:
+    """The team's own history beside each criterion, by criterion key."""
+    keys = [item.criterion.key for item in items if item.criterion_id is not None]
+    notes = open_notes_for_criteria(scorecard_id=session.scorecard_version.scorecard_id, keys=keys)
+    return {
+        str(key): {
+            "notes": [
+                {
+                    "id": note.pk,
+                    "text": note.text,
+                    "session": note.session_title,
+                    "date": timezone.localdate(note.recorded_at).isoformat(),
+                    "interaction": note.interaction_label,
+                    "rating": note.rating_label,
+                }
+                for note in notes.get(key, [])
+            ]
+        }
+        for key in keys
+    }
+
+
+def _build_shared(session: CalibrationSession) -> _Shared:
+    participants = list(
+        Participant.objects.filter(session=session)
+        .select_related("user")
+        .order_by("role", "user__first_name", "user__username", "id")
+    )
+    answering = [p for p in participants if p.scores_in(session)]
+    items = list(
+        ReviewItem.objects.filter(session=session)
+        .select_related("criterion", "proposed_by__user")
+        .order_by("position", "id")
+    )
+    # Progress needs how many answers are complete, never their values: counted in the
+    # database, so no unrevealed value is read into this shared state.
+    complete = dict(
+        ReviewAnswer.objects.filter(item__session=session)
+        .exclude(relevant="")
+        .exclude(trending="")
+        .exclude(mistakes="")
+        .exclude(proposal="")
+        .order_by()
+        .values("item_id")
+        .annotate(n=Count("id"))
+        .values_list("item_id", "n")
+    )
+    revealed_rows: dict[int, list[tuple[Participant, dict]]] = {}
+    by_pk = {p.pk: p for p in participants}
+    for answer in visible_review_answers(session=session, viewer=None).order_by("id"):
+        revealed_rows.setdefault(answer.item_id, []).append(
+            (by_pk[answer.participant_id], _answer_row(answer))
+        )
+    evidence = _evidence(session, items)
+    focused = max(
+        (item for item in items if item.focused_at is not None),
+        key=lambda item: item.focused_at,
+        default=None,
+    )
+    rows = []
+    for item in items:
+        answers = revealed_rows.get(item.pk, [])
+        key = str(item.criterion.key) if item.criterion_id else None
+        rows.append(
+            {
+                "id": item.pk,
+                "kind": "proposal" if item.is_proposal else "criterion",
+                "criterion_id": item.criterion_id,
+                "criterion_key": key,
+                "number": len(rows) + 1,
+                **_criterion_block(item),
+                "proposed_by": item.proposed_by,  # labelled per viewer
+                "revealed": item.is_revealed,
+                "answered": complete.get(item.pk, 0),
+                "total": len(answering),
+                "tallies": _tallies([row for _, row in answers]) if item.is_revealed else None,
+                "answers": answers if item.is_revealed else [],
+                "decision": _decision_block(item),
+                "evidence": evidence.get(key) if key else None,
+            }
+        )
+    return _Shared(
+        participants=participants,
+        body={
+            "items": rows,
+            "focus": focused.pk if focused else (items[0].pk if items else None),
+            "decided": sum(1 for item in items if item.decision),
+            "version": session.version,
+        },
+    )
+
+
+def _shared_for(session: CalibrationSession) -> _Shared:
+    key = (session.pk, session.created_at, session.version)
+    with _lock:
+        state = _shared.get(key)
+        if state is not None:
+            _shared.move_to_end(key)
+            return state
+    state = _build_shared(session)
+    with _lock:
+        _shared[key] = state
+        while len(_shared) > _KEPT:
+            _shared.popitem(last=False)
+    return state
+
+
+def _label_items(rows: list[dict], policy: ViewerPolicy) -> list[dict]:
+    items = []
+    for row in rows:
+        proposer = row["proposed_by"]
+        answers = [
+            {
+                "label": policy.rating_label(participant),
+                "is_me": policy.is_viewer(participant),
+                **values,
+            }
+            for participant, values in row["answers"]
+        ]
+        answers.sort(key=lambda entry: (not entry["is_me"], entry["label"]))
+        items.append(
+            {
+                **row,
+                "proposed_by": policy.rating_label(proposer) if proposer else None,
+                "answers": answers,
+            }
+        )
+    return items
+
+
+def _my_answers(session: CalibrationSession, participant: Participant | None, user) -> dict:
+    if participant is None:
+        return {}
+    rows = visible_review_answers(session=session, viewer=user).filter(participant=participant)
+    return {str(answer.item_id): {**_answer_row(answer), "ts": answer.client_ts} for answer in rows}
+
+
+def review_snapshot(*, session: CalibrationSession, user) -> dict:
+    """Everything one viewer's review page shows, and nothing they may not see."""
+    shared = _shared_for(session)
+    viewer = viewer_context(session=session, participants=shared.participants, user=user)
+    policy = ViewerPolicy.for_viewer(session, user)
+    online = online_participants(session)
+    me = viewer.participant
+    items = _label_items(shared.body["items"], policy)
+    return {
+        "type": "snapshot",
+        "kind": "criterion_review",
+        "version": shared.body["version"],
+        "session": {
+            "id": session.pk,
+            "title": session.title,
+            "status": session.status,
+            "status_label": STATUS_LABELS[session.status],
+            "anonymous": session.anonymous,
+            "scorecard": session.scorecard_version.scorecard.name,
+            "scorecard_version": session.scorecard_version.number,
+            "server_time": iso_time(timezone.now()),
+        },
+        "me": {
+            "participant": me.pk if me else None,
+            "role": me.role if me else None,
+            "is_facilitator": viewer.is_facilitator,
+            "can_answer": viewer.can_score,
+        },
+        "participants": [
+            {
+                "id": p.pk,
+                "name": policy.name(p),
+                "role": p.role,
+                "answers": p.scores_in(session),
+                "online": p.pk in online,
+            }
+            for p in shared.participants
+        ],
+        "questions": [{"name": name, "text": text} for name, text in QUESTIONS],
+        "items": items,
+        "focus": shared.body["focus"],
+        "decided": shared.body["decided"],
+        "my_answers": _my_answers(session, me, user),
+    }
+
+
+# --- after the review -------------------------------------------------------------------------
+
+
+def review_summary(*, session: CalibrationSession, user) -> dict:
+    """The closed (or running) review as a page: each item with its tallies, comments and
+    decision, and the version the decisions were written to."""
+    frame = review_snapshot(session=session, user=user)
+    facilitator = (
+        Participant.objects.filter(session=session, role=ParticipantRole.FACILITATOR)
+        .select_related("user")
+        .first()
+    )
+    items = [
+        {
+            **item,
+            "question_rows": [{"text": text, **item["tallies"][name]} for name, text in QUESTIONS]
+            if item["tallies"]
+            else [],
+        }
+        for item in frame["items"]
+    ]
+    return {
+        "frame": frame,
+        "items": items,
+        "resulting_version": session.resulting_version,
+        "changes": [
+            entry
+            for entry in (session.resulting_version.changes if session.resulting_version else [])
+            if isinstance(entry, dict) and entry.get("session_id") == session.pk
+        ],
+        "facilitator": display_name(facilitator.user) if facilitator else "",
+    }
