@@ -387,6 +387,68 @@ class ActionItem(models.Model):
         return self.text
 
 
+class DiscussionFlag(models.Model):
+    """A reviewer wants the group to talk about this criterion of this interaction. It says
+    nothing about their rating, so it may be set (and seen) before the reveal."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="discussion_flags"
+    )
+    item = models.ForeignKey(
+        SessionInteraction, on_delete=models.CASCADE, related_name="discussion_flags"
+    )
+    criterion = models.ForeignKey(
+        "scorecards.Criterion", on_delete=models.PROTECT, related_name="discussion_flags"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "item", "criterion"], name="discussion_flag_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.participant} flagged {self.criterion}"
+
+
+TIMEBOX_MAX_MINUTES = 60
+
+
+class DiscussionTimebox(models.Model):
+    """The time box of the criterion under discussion: one at a time per session. Its start is
+    stored so a reload or a reconnect shows the same remaining time."""
+
+    session = models.OneToOneField(
+        CalibrationSession, on_delete=models.CASCADE, related_name="timebox"
+    )
+    item = models.ForeignKey(SessionInteraction, on_delete=models.CASCADE, related_name="+")
+    criterion = models.ForeignKey(
+        "scorecards.Criterion", on_delete=models.PROTECT, related_name="+"
+    )
+    minutes = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField()
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(minutes__gte=1, minutes__lte=TIMEBOX_MAX_MINUTES),
+                name="discussion_timebox_minutes_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.minutes} min on {self.criterion}"
+
+    @property
+    def ends_at(self):
+        return self.started_at + timedelta(minutes=self.minutes)
+
+
 class Transition(models.Model):
     session = models.ForeignKey(
         CalibrationSession, on_delete=models.CASCADE, related_name="transitions"
