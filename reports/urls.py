@@ -11,6 +11,7 @@ urlpatterns = [
     path("reviewers/", views.reviewers, name="reviewers"),
     path("reviewers/<int:user_id>/", views.reviewer_profile, name="reviewer"),
     path("criteria/", views.criterion_health, name="criteria"),
+    path("scorecards/<int:scorecard_id>/versions/", views.version_history, name="versions"),
     path("import-history/", views.import_history, name="import_history"),
     path(
         "sessions/<int:session_id>/report.<str:fmt>",

@@ -32,6 +32,7 @@ from .selectors import criteria as criteria_selectors
 from .selectors import history as history_selectors
 from .selectors import reviewers as reviewer_selectors
 from .selectors import trends as trend_selectors
+from .selectors import versions as version_selectors
 
 
 @content_manager_required
@@ -279,7 +280,7 @@ def criterion_health(request):
     if request.GET and not form.is_valid():
         return render(request, "reports/criteria.html", {"form": form}, status=400)
     filters = form.cleaned_data if form.is_bound else {}
-    rows = criteria_selectors.criterion_health(
+    health = criteria_selectors.criterion_health(
         team=access.team, date_from=filters.get("date_from"), date_to=filters.get("date_to")
     )
     if fmt := _download_format(request):
@@ -287,23 +288,35 @@ def criterion_health(request):
             fmt,
             "criterion-health",
             criteria_selectors.HEALTH_COLUMNS,
-            criteria_selectors.health_csv_rows(rows),
+            criteria_selectors.health_csv_rows(health["criteria"]),
         )
-    for row in rows:
+    for row in health["flagged"]:
         row["chart"] = charts.alpha_trend_chart(row["name"], row["points"])
     return render(
         request,
         "reports/criteria.html",
         {
             "form": form,
-            "criteria": rows,
-            "thresholds": {
-                "na": criteria_selectors.HIGH_NA_RATE,
-                "fail": criteria_selectors.HIGH_FAIL_RATE,
-                "disputed": criteria_selectors.OFTEN_DISPUTED,
-                "periods": criteria_selectors.LOW_AGREEMENT_PERIODS,
-                "sessions": criteria_selectors.MIN_SESSIONS_FOR_FLAGS,
-            },
+            **health,
+            "thresholds": criteria_selectors.THRESHOLDS,
             "query": request.GET.urlencode(),
+        },
+    )
+
+
+@team_required
+def version_history(request, scorecard_id: int):
+    access = ReportAccess.for_request(request)
+    scorecard = version_selectors.scorecard_for_reports(team=access.team, scorecard_id=scorecard_id)
+    if scorecard is None:
+        raise Http404("No such scorecard in this team.")
+    if not access.sees_team_history:
+        raise PermissionDenied("A scorecard's version history is for its team's managers.")
+    return render(
+        request,
+        "reports/versions.html",
+        {
+            "scorecard": scorecard,
+            "versions": version_selectors.version_history(scorecard=scorecard),
         },
     )
