@@ -6,9 +6,9 @@ viewer may see through `sessions.selectors`.
 
 Callers import this package (`from sessions import services`); the modules behind it:
 `creating` (new sessions and sampling), `lifecycle` (joining and the state machine), `scoring`
-(blind ratings, submissions, revisions), `discussion` (consensus, action items, nudges),
-`presence` (live connections), `templates` (recurring sessions), `summaries` (the reports'
-precomputed tables).
+(blind ratings, submissions, revisions), `discussion` (consensus, flags, time boxes, action
+items, nudges), `presence` (live connections), `templates` (recurring sessions), `summaries`
+(the reports' precomputed tables).
 """
 
 from .common import (
@@ -34,6 +34,9 @@ from .discussion import (
     action_item_remove,
     consensus_accept_unanimous,
     consensus_save,
+    discussion_flag_set,
+    discussion_timebox_start,
+    discussion_timebox_stop,
     participant_nudge,
 )
 from .importing import session_import_closed
@@ -62,6 +65,9 @@ __all__ = [
     "connection_touch",
     "consensus_accept_unanimous",
     "consensus_save",
+    "discussion_flag_set",
+    "discussion_timebox_start",
+    "discussion_timebox_stop",
     "group_name_for",
     "interactions_sample",
     "participant_nudge",

@@ -1,18 +1,23 @@
-"""The discussion after the reveal: consensus, action items, and nudges during scoring."""
+"""The discussion after the reveal: consensus, reviewers' flags, the time box of the criterion
+under discussion, action items, and nudges during scoring."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
 from django.db import transaction
+from django.utils import timezone
 
 from scorecards import services as scorecard_services
 from teams.models import Membership
 
 from ..models import (
+    TIMEBOX_MAX_MINUTES,
     ActionItem,
     CalibrationSession,
     Consensus,
+    DiscussionFlag,
+    DiscussionTimebox,
     Participant,
     Score,
     SessionStatus,
@@ -20,11 +25,13 @@ from ..models import (
 from .common import (
     SessionError,
     SessionNotFound,
+    SessionPermissionError,
     announce_change,
     as_int,
     checked_rating,
     clean_comment,
     locked_session,
+    participant_of,
     require_facilitator,
     require_not_closed,
     send_after_commit,
@@ -157,6 +164,71 @@ def calibration_notes_backfill() -> int:
             calibration_note_write(consensus=consensus)
         written += 1
     return written
+
+
+def discussion_flag_set(*, session_id: int, user, item_id, criterion_id, flagged: bool) -> bool:
+    """A reviewer flags (or unflags) one criterion of one interaction for the discussion, before
+    or after the reveal. Setting what is already set changes nothing (a re-sent frame is
+    harmless). Returns whether it is flagged now."""
+    with transaction.atomic():
+        session = locked_session(session_id)
+        participant = participant_of(session, user)
+        if not participant.scores_in(session):
+            raise SessionPermissionError("Only the people who rate flag criteria to discuss.")
+        require_not_closed(session)
+        item = session_item(session, item_id)
+        criterion = session_criterion(session, criterion_id)
+        existing = DiscussionFlag.objects.filter(
+            participant=participant, item=item, criterion=criterion
+        )
+        if flagged and not existing.exists():
+            DiscussionFlag.objects.create(participant=participant, item=item, criterion=criterion)
+            announce_change(session.pk, "flag")
+        elif not flagged and existing.delete()[0]:
+            announce_change(session.pk, "flag")
+    return bool(flagged)
+
+
+def discussion_timebox_start(
+    *, session_id: int, actor, item_id, criterion_id, minutes
+) -> DiscussionTimebox:
+    """The facilitator gives the criterion under discussion a few minutes, starting now. A new
+    time box replaces the session's current one (one criterion is discussed at a time)."""
+    if (
+        isinstance(minutes, bool)
+        or not isinstance(minutes, int)
+        or not 1 <= minutes <= TIMEBOX_MAX_MINUTES
+    ):
+        raise SessionError(f"A time box lasts 1 to {TIMEBOX_MAX_MINUTES} minutes.")
+    with transaction.atomic():
+        session = locked_session(session_id)
+        require_facilitator(session, actor)
+        require_not_closed(session)
+        item = session_item(session, item_id)
+        if not item.is_revealed:
+            raise SessionError("Time boxes are for the discussion after the reveal.")
+        criterion = session_criterion(session, criterion_id)
+        timebox, _ = DiscussionTimebox.objects.update_or_create(
+            session=session,
+            defaults={
+                "item": item,
+                "criterion": criterion,
+                "minutes": minutes,
+                "started_at": timezone.now(),
+                "started_by": actor,
+            },
+        )
+        announce_change(session.pk, "timebox")
+    return timebox
+
+
+def discussion_timebox_stop(*, session_id: int, actor) -> None:
+    """Ends the current time box; ending none changes nothing."""
+    with transaction.atomic():
+        session = locked_session(session_id)
+        require_facilitator(session, actor)
+        if DiscussionTimebox.objects.filter(session=session).delete()[0]:
+            announce_change(session.pk, "timebox")
 
 
 def action_item_add(*, session_id: int, actor, text: str, owner_id=None) -> ActionItem:
