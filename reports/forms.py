@@ -1,5 +1,7 @@
 from django import forms
 
+from sessions.models import SessionKind
+
 from .selectors.history import HISTORY_SORTS
 
 
@@ -22,8 +24,6 @@ class HistoryImportForm(forms.Form):
 class HistoryFilterForm(forms.Form):
     """The history's filters, read from the URL so a view can be bookmarked and shared."""
 
-    KINDS = [("", "Any kind"), ("scoring", "Scoring")]
-
     scorecard = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -34,7 +34,7 @@ class HistoryFilterForm(forms.Form):
     channel = forms.ChoiceField(required=False)
     facilitator = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     participant = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    kind = forms.ChoiceField(choices=KINDS, required=False)
+    kind = forms.ChoiceField(choices=[("", "Any kind"), *SessionKind.choices], required=False)
     state = forms.ChoiceField(required=False)
     sort = forms.ChoiceField(required=False, choices=[(key, key) for key in HISTORY_SORTS])
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

@@ -2,7 +2,9 @@
 
 Used when a file names a criterion the scorecard lacks (history import with --create-missing):
 whole numbers from 1 to at most 10 -> numeric points 1..max (at least 2); only pass/fail (or
-yes/no) -> binary; any other text -> unordered labels in order of first appearance. What cannot
+yes/no) -> binary; labels that all come from one known graded scale (Missed / Partly / Fully,
+Poor … Excellent) -> ordered labels in that order; any other text -> unordered labels in order
+of first appearance. What cannot
 be told (0-based or long scales, a single value, numbers mixed with words, free text) is refused
 with the rows at fault, so the person creates the criterion with the scale they mean.
 """
@@ -16,6 +18,31 @@ from .scales import NUMERIC_MAX_POINTS, Scale, ScaleKind
 from .specs import LIST_SEPARATOR
 
 BINARY_WORDS = {"pass": 1, "passed": 1, "yes": 1, "fail": 0, "failed": 0, "no": 0}
+# Graded labels whose order their words state, lowest first (compared casefolded, with runs
+# of spaces, "-" and "_" as one space). Labels that all come from one of these are ordered.
+ORDERED_LABELS = (
+    ("missed", "partly", "fully"),
+    ("missed", "partial", "full"),
+    ("missed", "partially", "fully"),
+    ("not met", "partly met", "met"),
+    ("not met", "partially met", "met", "exceeded"),
+    ("not met", "partially met", "fully met"),
+    ("no", "partly", "yes"),
+    ("no", "partial", "yes"),
+    ("no", "partially", "yes"),
+    ("none", "partial", "full"),
+    ("none", "some", "most", "all"),
+    ("never", "rarely", "sometimes", "often", "always"),
+    ("poor", "fair", "good", "very good", "excellent"),
+    ("poor", "fair", "good", "excellent"),
+    ("poor", "average", "good", "excellent"),
+    ("bad", "ok", "good"),
+    ("bad", "okay", "good"),
+    ("low", "medium", "high"),
+    ("below expectations", "meets expectations", "exceeds expectations"),
+    ("unacceptable", "needs improvement", "meets expectations", "exceeds expectations"),
+    ("strongly disagree", "disagree", "neutral", "agree", "strongly agree"),
+)
 MAX_LABELS = 11  # a rating is stored as a code from 0 to 10
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
@@ -33,7 +60,8 @@ def infer_scale(values: list[tuple[int, str]]) -> Inference:
     """The scale a new criterion's values imply, from (line, value) pairs (no N/A, no blanks).
 
     Whole numbers from 1 to at most 10 -> numeric points 1..max (at least 2); only pass/fail
-    (or yes/no) -> binary; any other text -> unordered labels in order of first appearance.
+    (or yes/no) -> binary; labels of one known graded scale -> ordered labels, lowest first;
+    any other text -> unordered labels in order of first appearance.
     """
     if not values:
         return Inference(scale=None)
@@ -131,13 +159,43 @@ def _infer_labels(values: list[tuple[int, str]]) -> Inference:
             ),
             bad_lines=[line for line, _ in values],
         )
-    order = list(labels)
-    scale = Scale(kind=ScaleKind.LABELS, labels=tuple(labels.values()), ordered=False)
-    return Inference(
-        scale=scale,
-        description=(
+    ranked = _known_order(list(labels))
+    if ranked is not None:
+        order = ranked
+        description = (
+            f"ordered labels {' / '.join(labels[key] for key in order)} inferred from the "
+            "values, lowest first (a known order of such labels)"
+        )
+    else:
+        order = list(labels)
+        description = (
             f"unordered labels {' / '.join(labels.values())} inferred from the values, in "
             "order of first appearance"
-        ),
+        )
+    scale = Scale(
+        kind=ScaleKind.LABELS,
+        labels=tuple(labels[key] for key in order),
+        ordered=ranked is not None,
+    )
+    return Inference(
+        scale=scale,
+        description=description,
         codes={line: order.index(text.casefold()) for line, text in values},
     )
+
+
+def _words(text: str) -> str:
+    return " ".join(re.split(r"[\s_-]+", text.casefold().strip()))
+
+
+def _known_order(folded: list[str]) -> list[str] | None:
+    """The labels (casefolded) lowest first, when they all belong to one known graded scale
+    (Missed / Partly / Fully, Poor … Excellent, Never … Always); otherwise None: labels are
+    only ordered when their words say so."""
+    spelled = {_words(label): label for label in folded}
+    if len(spelled) != len(folded):  # "Not met" and "not-met" both: not one clear scale
+        return None
+    for scale in ORDERED_LABELS:
+        if set(spelled) <= set(scale):
+            return [spelled[word] for word in scale if word in spelled]
+    return None

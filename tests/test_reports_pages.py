@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from sessions import services
-from sessions.models import CalibrationSession
+from sessions.models import CalibrationSession, SessionKind
 from teams.models import Role
 
 from .factories import InteractionFactory, MembershipFactory, SessionWorld, UserFactory
@@ -109,6 +109,36 @@ def test_history_filters_live_in_the_url_and_sort(client, world):
     assert participant == []
     state = page(client, "history", state="draft").context["rows"]
     assert [row["session"].pk for row in state] == [world.session.pk]
+
+
+def test_history_kind_filter_tells_scoring_sessions_from_criterion_reviews(client, world):
+    scoring = weekly(world, 2)
+    review = weekly(world, 1, start=dt.date(2026, 3, 2))[0]
+    # A criterion review has no ratings: made one here by kind, after its close.
+    CalibrationSession.objects.filter(pk=review.pk).update(kind=SessionKind.CRITERION_REVIEW)
+    client.force_login(world.manager)
+
+    reviews = page(client, "history", kind="criterion_review").context["rows"]
+    scorings = page(client, "history", kind="scoring").context["rows"]
+    wrong = page(client, "history", kind="party")
+
+    assert [row["session"].pk for row in reviews] == [review.pk]
+    assert not reviews[0]["is_scoring"]
+    assert {row["session"].pk for row in scorings} == {s.pk for s in scoring} | {world.session.pk}
+    assert wrong.status_code == 400
+
+
+def test_summaries_are_written_for_scoring_sessions_only(world):
+    from sessions.models import SessionSummary
+    from sessions.services import session_summaries_write
+
+    session = add_closed_session(world, held=dt.date(2026, 1, 5))
+    CalibrationSession.objects.filter(pk=session.pk).update(kind=SessionKind.CRITERION_REVIEW)
+
+    written = session_summaries_write(session_ids=[session.pk])
+
+    assert written == 0
+    assert not SessionSummary.objects.filter(session=session).exists()
 
 
 def test_history_refuses_a_bad_filter_with_a_clear_error(client, world):

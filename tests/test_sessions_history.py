@@ -144,8 +144,8 @@ def test_create_missing_infers_each_scale_from_the_values_and_reports_it(team):
         "Criterion “Greeting” (scorecard “Support QA”): pass / fail inferred from values "
         "pass, fail",
         "Criterion “Empathy” (scorecard “Support QA”): numeric 1–5 inferred from values 1…5",
-        "Criterion “Resolution” (scorecard “Support QA”): unordered labels Fully / Partly / "
-        "Missed inferred from the values, in order of first appearance",
+        "Criterion “Resolution” (scorecard “Support QA”): ordered labels Missed / Partly / "
+        "Fully inferred from the values, lowest first (a known order of such labels)",
         "Criterion “Verified identity” (scorecard “Support QA”): pass / fail inferred from "
         "values yes, no; N/A allowed",
     ]
@@ -159,8 +159,8 @@ def test_create_missing_infers_each_scale_from_the_values_and_reports_it(team):
     ]
     assert criteria["Greeting"].scale_kind == ScaleKind.BINARY
     assert (criteria["Empathy"].scale_kind, criteria["Empathy"].scale_points) == ("numeric", 5)
-    assert criteria["Resolution"].scale_labels == ["Fully", "Partly", "Missed"]
-    assert criteria["Resolution"].scale_ordered is False
+    assert criteria["Resolution"].scale_labels == ["Missed", "Partly", "Fully"]
+    assert criteria["Resolution"].scale_ordered is True
     assert criteria["Verified identity"].scale_kind == ScaleKind.BINARY
     assert criteria["Verified identity"].na_allowed is True
     assert criteria["Empathy"].na_allowed is False

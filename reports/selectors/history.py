@@ -25,6 +25,7 @@ from sessions.models import (
     Participant,
     ParticipantRole,
     SessionInteraction,
+    SessionKind,
     SessionStatus,
 )
 from teams.models import Membership
@@ -51,6 +52,7 @@ HISTORY_COLUMNS = [
     "title",
     "scorecard",
     "state",
+    "kind",
     "channel",
     "reviewers",
     "interactions",
@@ -139,7 +141,8 @@ def history_sessions(*, access: ReportAccess, filters: dict) -> QuerySet[Calibra
         )
     if filters.get("state"):
         sessions = sessions.filter(status=filters["state"])
-    # Every session today is a scoring session (criterion reviews will be another kind).
+    if filters.get("kind"):
+        sessions = sessions.filter(kind=filters["kind"])
     field = HISTORY_SORTS.get(filters.get("sort") or "-date", "-held")
     expression = F(field.lstrip("-"))
     if field.startswith("-"):
@@ -164,6 +167,7 @@ def history_row(session: CalibrationSession) -> dict:
         "spread": summary.mean_spread if summary else None,
         "exact": summary.exact_agreement if summary else None,
         "has_figures": summary is not None,
+        "is_scoring": session.kind == SessionKind.SCORING,
     }
 
 
@@ -178,6 +182,7 @@ def history_csv_rows(rows: list[dict]) -> list[list]:
                 row["session"].title,
                 row["scorecard"],
                 row["session"].get_status_display(),
+                row["session"].get_kind_display(),
                 row["channel"],
                 row["reviewers"],
                 row["interactions"],

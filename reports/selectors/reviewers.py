@@ -12,7 +12,7 @@ from django.db.models.functions import TruncMonth, TruncQuarter
 from agreement.display import format_signed_percent
 from agreement.reviewers import LABEL_RULE, summarise_deviations
 from scorecards.models import Criterion
-from sessions.models import Participant, SessionReviewerSummary, SessionStatus
+from sessions.models import Participant, SessionKind, SessionReviewerSummary, SessionStatus
 from teams.models import Membership
 
 from .access import ReportAccess
@@ -104,6 +104,7 @@ def reviewer_overview(*, access: ReportAccess, date_from=None, date_to=None) -> 
         Participant.objects.filter(
             session__team=access.team,
             session__status=SessionStatus.CLOSED,
+            session__kind=SessionKind.SCORING,
             user_id__in=list(users),
         )
         .values_list("user_id")
@@ -181,7 +182,10 @@ def reviewer_profile(
     )[:3]
     sessions = (
         Participant.objects.filter(
-            user=user, session__team=access.team, session__status=SessionStatus.CLOSED
+            user=user,
+            session__team=access.team,
+            session__status=SessionStatus.CLOSED,
+            session__kind=SessionKind.SCORING,
         )
         .select_related("session")
         .order_by("-session__held_on_date", "-session__created_at")

@@ -12,7 +12,7 @@ new scorecards, criteria and versions used, not with the sessions or ratings.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from typing import NamedTuple
 
 from django.db import transaction
@@ -129,7 +129,6 @@ def session_import_closed(*, team: Team, plan: ClosedImportPlan, actor=None) -> 
     if not plan.sessions:
         return result
     versions, criteria = _lock_versions(team, {session.scorecard_key for session in plan.sessions})
-    now = timezone.now()
     sessions = CalibrationSession.objects.bulk_create(
         [
             CalibrationSession(
@@ -140,9 +139,11 @@ def session_import_closed(*, team: Team, plan: ClosedImportPlan, actor=None) -> 
                 source=SessionSource.IMPORT,
                 held_on_date=plan_session.held_on,
                 created_by=actor,
-                scoring_started_at=now,
-                revealed_at=now,
-                closed_at=now,
+                # A past session happened on the day it was held, not on the day of the import
+                # (its time of day is not known: the summary shows these as dates).
+                scoring_started_at=_on(plan_session.held_on),
+                revealed_at=_on(plan_session.held_on),
+                closed_at=_on(plan_session.held_on),
             )
             for plan_session in plan.sessions
         ],
@@ -164,7 +165,7 @@ def session_import_closed(*, team: Team, plan: ClosedImportPlan, actor=None) -> 
                 session=session,
                 interaction=interactions[external_id],
                 position=position,
-                revealed_at=now,
+                revealed_at=session.revealed_at,
                 unsubmitted_policy=UnsubmittedPolicy.INCLUDE_DRAFTS,
             )
             for plan_session, session in pairs
@@ -209,6 +210,11 @@ def session_import_closed(*, team: Team, plan: ClosedImportPlan, actor=None) -> 
     result.sessions = sessions
     result.ratings = len(scores)
     return result
+
+
+def _on(day: date) -> datetime:
+    """Noon of ``day`` in the site's time zone: the same date in every nearby zone."""
+    return datetime.combine(day, time(12), tzinfo=timezone.get_current_timezone())
 
 
 def _record_closed_steps(sessions: list[CalibrationSession], actor) -> None:

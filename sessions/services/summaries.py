@@ -26,6 +26,7 @@ from ..models import (
     Score,
     SessionCriterionSummary,
     SessionInteraction,
+    SessionKind,
     SessionPatternSummary,
     SessionReviewerSummary,
     SessionStatus,
@@ -54,7 +55,10 @@ def session_summaries_write(
         SessionCriterionSummary.objects.filter(session_id__in=ids).delete()
         SessionReviewerSummary.objects.filter(session_id__in=ids).delete()
         SessionPatternSummary.objects.filter(session_id__in=ids).delete()
-    sessions = [s for s in sessions if s.status == SessionStatus.CLOSED]
+    # Scoring statistics come from scoring sessions only (a criterion review has no ratings).
+    sessions = [
+        s for s in sessions if s.status == SessionStatus.CLOSED and s.kind == SessionKind.SCORING
+    ]
     if not sessions:
         return 0
     ids = [s.pk for s in sessions]

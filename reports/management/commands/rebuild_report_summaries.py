@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sessions.models import CalibrationSession, SessionStatus
+from sessions.models import CalibrationSession, SessionKind, SessionStatus
 from sessions.services import session_summaries_write
 from teams.models import Team
 
@@ -24,7 +24,10 @@ class Command(BaseCommand):
         parser.add_argument("--team", help="Only this team (by name).")
 
     def handle(self, *args, **options):
-        sessions = CalibrationSession.objects.filter(status=SessionStatus.CLOSED)
+        # Criterion reviews have no ratings, hence no summary rows.
+        sessions = CalibrationSession.objects.filter(
+            status=SessionStatus.CLOSED, kind=SessionKind.SCORING
+        )
         if options["team"]:
             team = Team.objects.filter(name__iexact=options["team"]).first()
             if team is None:
