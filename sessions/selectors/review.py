@@ -10,13 +10,13 @@ Nothing unrevealed is ever in the shared part.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
 from django.db.models import Count
 from django.utils import timezone
 
-from scorecards.selectors import open_notes_for_criteria
 from scorecards.specs import fail_text_for_input, format_number
 
 from ..models import (
@@ -30,6 +30,7 @@ from ..models import (
     ReviewProposal,
     SessionStatus,
 )
+from .evidence import criterion_evidence
 from .snapshot import iso_time, online_participants
 from .visibility import ViewerPolicy, display_name, viewer_context, visible_review_answers
 
@@ -126,25 +127,79 @@ def _answer_row(answer: ReviewAnswer) -> dict:
     return {name: getattr(answer, name) for name in ANSWER_FIELDS}
 
 
+EVIDENCE_KEPT_SECONDS = 300
+_evidence_cache: OrderedDict[tuple, tuple[float, dict]] = OrderedDict()
+
+
 def _evidence(session: CalibrationSession, items: list[ReviewItem]) -> dict:
-    """The team's own history beside each criterion, by criterion key."""
+    """The team's own history beside each criterion, by criterion key (sessions.selectors.
+    evidence, closed scoring sessions only). It does not change with the review's answers, so
+    it is kept a few minutes per review instead of being rebuilt at every version."""
+    key = (session.pk, session.created_at)
+    now = time.monotonic()
+    with _lock:
+        cached = _evidence_cache.get(key)
+        if cached is not None and now - cached[0] < EVIDENCE_KEPT_SECONDS:
+            return cached[1]
     keys = [item.criterion.key for item in items if item.criterion_id is not None]
-    notes = open_notes_for_criteria(scorecard_id=session.scorecard_version.scorecard_id, keys=keys)
-    return {
-        str(key): {
-            "notes": [
-                {
-                    "id": note.pk,
-                    "text": note.text,
-                    "session": note.session_title,
-                    "date": timezone.localdate(note.recorded_at).isoformat(),
-                    "interaction": note.interaction_label,
-                    "rating": note.rating_label,
-                }
-                for note in notes.get(key, [])
-            ]
+    found = criterion_evidence(scorecard=session.scorecard_version.scorecard, keys=keys)
+    payload = {
+        str(criterion_key): _evidence_payload(found.get(criterion_key)) for criterion_key in keys
+    }
+    with _lock:
+        _evidence_cache[key] = (now, payload)
+        while len(_evidence_cache) > _KEPT:
+            _evidence_cache.popitem(last=False)
+    return payload
+
+
+def _evidence_payload(evidence) -> dict:
+    """One criterion's evidence in words, each figure with the count behind it."""
+    if evidence is None:
+        return {
+            "shortfall": "No closed scoring session has used this criterion yet.",
+            "figures": [],
+            "basis": "",
+            "notes": [],
         }
-        for key in keys
+    figures = []
+    if evidence.enough_history:
+        alpha = evidence.alpha
+        figures.append(["Agreement (alpha)", f"{alpha['alpha_text']} ({alpha['ci_text']})"])
+    figures += [
+        ["Spread", evidence.spread_text],
+        ["Rated failed", evidence.fail_text],
+        ["Rated N/A", evidence.na_text],
+        ["Most disputed criterion", evidence.disputed_text],
+    ]
+    basis = ""
+    if evidence.n_sessions:
+        basis = (
+            f"Over the {evidence.n_sessions} most recent scoring session"
+            f"{'s' if evidence.n_sessions != 1 else ''} on its current scale ({evidence.scale}), "
+            f"{evidence.first_held:%-d %b %Y} to {evidence.last_held:%-d %b %Y}."
+        )
+        if evidence.earlier_sessions:
+            basis += (
+                f" {evidence.earlier_sessions} earlier session"
+                f"{'s' if evidence.earlier_sessions != 1 else ''} on another scale are not pooled."
+            )
+    return {
+        "shortfall": evidence.shortfall,
+        "figures": figures,
+        "basis": basis,
+        "flags": list(evidence.flags),
+        "notes": [
+            {
+                "id": note.pk,
+                "text": note.text,
+                "session": note.session_title,
+                "date": timezone.localdate(note.recorded_at).isoformat(),
+                "interaction": note.interaction_label,
+                "rating": note.rating_label,
+            }
+            for note in evidence.open_notes
+        ],
     }
 
 

@@ -58,7 +58,7 @@ export function evidencePanel(item) {
     h("h3", { text: "Evidence from recent scoring sessions" }),
     evidence.shortfall ? h("p", { class: "review-shortfall", dataset: { testid: "evidence-shortfall" }, text: evidence.shortfall }) : null,
     figures.length
-      ? h("dl", { class: "review-figures" }, figures.map(([label, value]) => [h("dt", { text: label }), h("dd", { text: value })]))
+      ? h("dl", { class: "review-figures" }, figures.flatMap(([label, value]) => [h("dt", { text: label }), h("dd", { text: value })]))
       : null,
     evidence.basis ? h("p", { class: "muted", text: evidence.basis }) : null,
     h("h4", { text: `Calibration notes (${notes.length})` }),
