@@ -298,6 +298,8 @@ def criterion_health(request):
         {
             "form": form,
             **health,
+            # Facilitators and admins create sessions; a manager passes the link on.
+            "can_start_review": request.membership.can_manage_content,
             "thresholds": criteria_selectors.THRESHOLDS,
             "query": request.GET.urlencode(),
         },

@@ -95,18 +95,29 @@ def client_for(client, user):
 
 def test_page_shows_flagged_criteria_with_trend_and_review_link(client, world):
     history(world, 8)
+    admin = UserFactory(username=f"admin{world.team.pk}")
+    MembershipFactory(team=world.team, user=admin, role=Role.ADMIN)
 
-    response = client_for(client, world.manager).get(reverse("reports:criteria"))
+    response = client_for(client, admin).get(reverse("reports:criteria"))
 
     assert response.status_code == 200
     text = response.content.decode()
     review = f"{reverse('sessions:review_create')}?scorecard={world.version.scorecard_id}"
-    assert f'href="{review}"' in text
-    assert "Start a criterion review" in text
+    assert f'href="{review}"' in text and "Start a criterion review" in text
     assert reverse("reports:versions", args=[world.version.scorecard_id]) in text
     assert text.count('data-testid="flagged-criterion"') == 1
     assert "<svg" in text  # the trend chart beside its table
     assert "Q1 2026" in text
+
+
+def test_a_manager_gets_the_review_link_to_pass_on_to_a_facilitator(client, world):
+    history(world, 8)
+
+    text = client_for(client, world.manager).get(reverse("reports:criteria")).content.decode()
+
+    review = f"{reverse('sessions:review_create')}?scorecard={world.version.scorecard_id}"
+    assert 'data-testid="start-review"' not in text  # managers do not create sessions
+    assert f'value="http://testserver{review}"' in text
 
 
 def test_downloads_carry_the_counts_behind_each_rate(client, world):

@@ -23,8 +23,6 @@ PERIOD = "quarter"
 HEALTH_COLUMNS = [
     "criterion",
     "scorecard",
-    "scale",
-    "from version",
     "sessions",
     "units",
     "ratings",
@@ -44,6 +42,8 @@ HEALTH_COLUMNS = [
     "earlier-scale sessions (not pooled)",
     "enough history",
     "flags",
+    "scale",
+    "scale since version",
 ]
 THRESHOLDS = {
     "tentative": TENTATIVE,
@@ -110,8 +110,6 @@ def health_csv_rows(criteria: list[dict]) -> list[list]:
             [
                 e.name,
                 e.scorecard,
-                e.scale,
-                e.first_version,
                 e.n_sessions,
                 e.n_units,
                 e.n_ratings,
@@ -131,6 +129,8 @@ def health_csv_rows(criteria: list[dict]) -> list[list]:
                 e.earlier_sessions,
                 "yes" if e.enough_history else "no",
                 "; ".join(e.flags) if e.flags else (e.shortfall or ""),
+                e.scale,
+                e.first_version,
             ]
         )
     return out
