@@ -115,13 +115,18 @@ def format_disagreement(value: float | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def discussion_queue(per_item: Sequence[tuple[int, list[dict], set]]) -> dict:
+def discussion_queue(
+    per_item: Sequence[tuple[int, list[dict], set]],
+    flags: Mapping[tuple[int, int], int] | None = None,
+) -> dict:
     """The facilitator's queue after the reveal: every revealed interaction × criterion, the
     undecided ones in order of disagreement across the session (the rule of DISAGREEMENT_RULE,
-    then interaction order), and how many are decided.
+    then interaction order), and how many are decided. Criteria reviewers flagged to discuss
+    come first, most flags first: the group asked for them.
 
     ``per_item``: (item id, its ranking rows, the criterion ids with a recorded consensus), in
-    interaction order."""
+    interaction order. ``flags``: how many reviewers flagged (item id, criterion id)."""
+    flags = flags or {}
     pending, decided, total = [], 0, 0
     for position, (item_id, ranking, agreed) in enumerate(per_item):
         for row in ranking:
@@ -129,11 +134,17 @@ def discussion_queue(per_item: Sequence[tuple[int, list[dict], set]]) -> dict:
             if row["criterion"] in agreed:
                 decided += 1
             else:
-                pending.append(((*_ranking_key(row)[:3], position, row["order"]), item_id, row))
+                count = flags.get((item_id, row["criterion"]), 0)
+                key = (-count, *_ranking_key(row)[:3], position, row["order"])
+                pending.append((key, item_id, row, count))
     pending.sort(key=lambda entry: entry[0])
     return {
         "decided": decided,
         "total": total,
         "text": f"{decided} of {total} agreed",
-        "queue": [{"item": item_id, "criterion": row["criterion"]} for _, item_id, row in pending],
+        "flagged": sum(1 for *_, count in pending if count),
+        "queue": [
+            {"item": item_id, "criterion": row["criterion"], "flags": count}
+            for _, item_id, row, count in pending
+        ],
     }

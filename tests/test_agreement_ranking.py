@@ -84,16 +84,44 @@ def test_the_discussion_queue_lists_undecided_criteria_by_disagreement_across_in
     assert progress["text"] == "1 of 6 agreed"
     # the critical split first, then the widest spread, then the agreed ones in
     # interaction and scorecard order; the decided criterion is not in the queue
-    assert progress["queue"] == [
-        {"item": 20, "criterion": 3},
-        {"item": 20, "criterion": 1},
-        {"item": 10, "criterion": 1},
-        {"item": 10, "criterion": 3},
-        {"item": 20, "criterion": 2},
+    assert [(entry["item"], entry["criterion"]) for entry in progress["queue"]] == [
+        (20, 3),
+        (20, 1),
+        (10, 1),
+        (10, 3),
+        (20, 2),
     ]
+    assert progress["flagged"] == 0
+
+
+def test_flagged_criteria_lead_the_queue_most_flags_first_then_by_disagreement():
+    from agreement.ranking import discussion_queue
+
+    first = rank_criteria({1: NUMERIC, 2: LABELS, 3: CRITICAL}, {1: [3, 3], 2: [0, 2], 3: [1, 1]})
+    second = rank_criteria({1: NUMERIC, 2: LABELS, 3: CRITICAL}, {1: [1, 5], 2: [1, 1], 3: [1, 0]})
+    # (10, 3) is unanimous and (20, 2) too, but reviewers asked to discuss them; (10, 2) is
+    # decided, so its flag does not bring it back.
+    flags = {(10, 3): 1, (20, 2): 2, (10, 2): 3}
+
+    progress = discussion_queue([(10, first, {2}), (20, second, set())], flags)
+
+    assert progress["queue"] == [
+        {"item": 20, "criterion": 2, "flags": 2},
+        {"item": 10, "criterion": 3, "flags": 1},
+        {"item": 20, "criterion": 3, "flags": 0},
+        {"item": 20, "criterion": 1, "flags": 0},
+        {"item": 10, "criterion": 1, "flags": 0},
+    ]
+    assert progress["flagged"] == 2
 
 
 def test_an_empty_session_has_an_empty_queue():
     from agreement.ranking import discussion_queue
 
-    assert discussion_queue([]) == {"decided": 0, "total": 0, "text": "0 of 0 agreed", "queue": []}
+    assert discussion_queue([]) == {
+        "decided": 0,
+        "total": 0,
+        "text": "0 of 0 agreed",
+        "flagged": 0,
+        "queue": [],
+    }

@@ -439,7 +439,9 @@ def test_the_snapshot_counts_decided_criteria_and_queues_the_undecided_by_disagr
     progress = snapshot["consensus_progress"]
     assert progress["text"] == "1 of 6 agreed"
     assert len(progress["queue"]) == 5
-    assert {"item": first.pk, "criterion": world.numeric.pk} not in progress["queue"]
+    assert (first.pk, world.numeric.pk) not in [
+        (e["item"], e["criterion"]) for e in progress["queue"]
+    ]
     assert progress["queue"][0]["criterion"] == world.binary.pk  # the critical split
 
 
