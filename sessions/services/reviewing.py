@@ -374,6 +374,8 @@ class DecisionInput:
 
 def decision_criterion(raw: DecisionInput) -> CriterionData:
     """The CriterionData a decision describes; SessionError names what is wrong."""
+    if not (raw.scale_kind or "").strip():
+        raise SessionError("Choose the criterion's scale.")
     try:
         labels = split_list(raw.scale_labels or "")
         scale = build_scale(
