@@ -3,8 +3,18 @@
 The consumer is an interface: it checks who is talking, validates the frame against the message
 table (`sessions.protocol` does the checking), makes one service call and answers with an ack or
 an error frame. State changes are announced by the services after commit as
-{"type": "session.changed"}; each consumer then re-reads the snapshot its own viewer may see.
-Values never travel on the channel layer.
+{"type": "session.changed"}; each consumer then sends its viewer the frame they may see. Values
+never travel on the channel layer.
+
+Frames to the client (besides acks and errors):
+- "snapshot": everything the viewer may see, with the session's `version`; on connect, on sync,
+  and after every change (derived from the worker's shared view of that version, sessions.hub;
+  a consumer that falls behind skips to the newest version);
+- "presence": {"online": [participant ids]} when someone comes or goes (nothing else changed);
+- "figures": {"version", "agreement"} the agreement figures of a version whose snapshot said
+  `figures_pending` (they take a bootstrap, so a reveal goes out first);
+- "pong": the heartbeat's answer, with the newest `version` the server knows: a client showing
+  an older one missed an event and syncs.
 
 Every error frame is {"type": "error", "code", "ref", "message"}; the codes:
 - "bad_frame": the frame is unreadable or its fields are wrong; nothing changed.
@@ -18,10 +28,10 @@ Nothing received ends the connection except an outage.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
-from channels.db import aclose_old_connections, database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -29,8 +39,10 @@ from django.db import Error as DatabaseError
 from django.db import InterfaceError, OperationalError
 
 from . import protocol, selectors, services
+from .hub import Hub, View, db, hub_for, hub_leave
 from .models import CalibrationSession, UnsubmittedPolicy
 from .protocol import FLAG, ID, RATING, TEXT, TIMESTAMP, FrameError, Message, optional, required
+from .selectors import snapshot as snapshots
 
 try:
     from redis.exceptions import ConnectionError as RedisConnectionError
@@ -91,6 +103,15 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         "close": Message("handle_close", {"confirm_undecided": optional(FLAG)}),
     }
 
+    # Frames derived from the worker's shared view of each version (sessions.hub). A subclass
+    # that builds a frame of its own (_build_snapshot) gets a fresh one per change instead.
+    SHARED_FRAMES = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "_build_snapshot" in cls.__dict__ and "SHARED_FRAMES" not in cls.__dict__:
+            cls.SHARED_FRAMES = False
+
     # Per connection: 20 messages a second, in bursts of BURST plus one per item × criterion,
     # because after a reconnect the browser re-sends its whole outbox at once (one score.save
     # per unacknowledged rating) besides its heartbeat and a sync.
@@ -104,6 +125,14 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         self.closing = False
         self.joined = False
         self.registered = False
+        self.hub: Hub | None = None
+        self.mine: dict = {}  # the viewer's own ratings, as own_scores gives them
+        self.sent_version = -1  # the version of the last snapshot sent
+        self.wanted_version: int | None = None  # a newer version announced, not yet sent
+        self.wanted_presence: str | None = None  # a presence announcement not yet answered
+        self.pusher: asyncio.Task | None = None
+        self.figures_task: asyncio.Future | None = None
+        self._fresh: tuple[View, dict] | None = None
         self.bucket = protocol.TokenBucket(
             rate=self.RATE_PER_SECOND, burst=self.BURST, clock=self.clock
         )
@@ -158,10 +187,11 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         try:
             await self.channel_layer.group_add(self.group, self.channel_name)
             self.joined = True
-            await database_sync_to_async(services.connection_open)(
+            await db(services.connection_open)(
                 session_id=self.session_id, user=self.user, channel_name=self.channel_name
             )
             self.registered = True
+            self.hub = hub_for(self.session_id, self)
             snapshot = await self._snapshot()
         except TRANSIENT_ERRORS as error:
             # Tell the client first: with Redis down, leaving can wait for a connect timeout.
@@ -194,13 +224,17 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
 
     async def leave(self):
         """Best effort: during an outage presence heals by the heartbeat's expiry instead."""
+        if self.pusher is not None and not self.pusher.done():
+            self.pusher.cancel()
+        if self.hub is not None:
+            hub_leave(self.hub, self)
         try:
             if self.joined:
                 self.joined = False
                 await self.channel_layer.group_discard(self.group, self.channel_name)
             if self.registered:
                 self.registered = False
-                await database_sync_to_async(services.connection_close)(
+                await db(services.connection_close)(
                     session_id=self.session_id, channel_name=self.channel_name
                 )
         except TRANSIENT_ERRORS as error:
@@ -208,9 +242,9 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         except Exception:
             logger.exception("Session %s websocket: cleanup failed", self._id())
 
-    @database_sync_to_async
-    def _is_participant(self) -> bool:
-        return selectors.participant_for(session_id=self.session_id, user=self.user) is not None
+    async def _is_participant(self) -> bool:
+        participant_for = db(selectors.participant_for)
+        return await participant_for(session_id=self.session_id, user=self.user) is not None
 
     # --- incoming frames ---------------------------------------------------------------
 
@@ -299,16 +333,23 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     # --- handlers: one service call each, with the fields the table checked -------------
 
     async def handle_ping(self, values, ref):
-        await database_sync_to_async(services.connection_touch)(
-            channel_name=self.channel_name, session_id=self.session_id
+        # The sweep of dead connections (and a read of the version) once per session and
+        # interval in this worker, not on every ping of every viewer.
+        version = await db(services.connection_touch)(
+            channel_name=self.channel_name,
+            session_id=self.session_id,
+            sweep=self.hub.sweep_due(),
         )
-        await self.send_json({"type": "pong", "ref": ref})
+        self.hub.heard(version)
+        if self.hub.version > max(self.sent_version, self.wanted_version or -1):
+            self.want_version(self.hub.version)  # an event this consumer never got
+        await self.send_json({"type": "pong", "ref": ref, "version": self.hub.version})
 
     async def handle_sync(self, values, ref):
         await self.send_snapshot(ref=ref)
 
     async def handle_score_save(self, values, ref):
-        result = await database_sync_to_async(services.score_save)(
+        result = await db(services.score_save)(
             session_id=self.session_id,
             user=self.user,
             item_id=values["item"],
@@ -318,6 +359,11 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             comment=values["comment"] or "",
             client_ts=values["ts"] or 0,
         )
+        # The viewer's own ratings change only by their own saves: kept here, not read again.
+        score = result.score
+        self.mine.setdefault(str(score.item_id), {})[str(score.criterion_id)] = (
+            snapshots.own_rating(score.value, score.is_na, score.comment, score.client_ts)
+        )
         return {
             "saved": "score",
             "item": result.score.item_id,
@@ -326,19 +372,17 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         }
 
     async def handle_submit(self, values, ref):
-        submission = await database_sync_to_async(services.submission_create)(
+        submission = await db(services.submission_create)(
             session_id=self.session_id, user=self.user, item_id=values["item"]
         )
         return {"saved": "submission", "item": submission.item_id}
 
     async def handle_start(self, values, ref):
-        await database_sync_to_async(services.session_start)(
-            session_id=self.session_id, actor=self.user
-        )
+        await db(services.session_start)(session_id=self.session_id, actor=self.user)
         return {"saved": "start"}
 
     async def handle_reveal(self, values, ref):
-        await database_sync_to_async(services.session_reveal)(
+        await db(services.session_reveal)(
             session_id=self.session_id,
             actor=self.user,
             item_id=values["item"],
@@ -347,7 +391,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         return {"saved": "reveal"}
 
     async def handle_revision_save(self, values, ref):
-        revision = await database_sync_to_async(services.revision_create)(
+        revision = await db(services.revision_create)(
             session_id=self.session_id,
             user=self.user,
             item_id=values["item"],
@@ -359,7 +403,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         return {"saved": "revision", "id": revision.pk}
 
     async def handle_consensus_save(self, values, ref):
-        await database_sync_to_async(services.consensus_save)(
+        await db(services.consensus_save)(
             session_id=self.session_id,
             actor=self.user,
             item_id=values["item"],
@@ -371,7 +415,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         return {"saved": "consensus"}
 
     async def handle_consensus_accept_unanimous(self, values, ref):
-        recorded = await database_sync_to_async(services.consensus_accept_unanimous)(
+        recorded = await db(services.consensus_accept_unanimous)(
             session_id=self.session_id,
             actor=self.user,
             item_id=values["item"],
@@ -380,7 +424,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         return {"saved": "consensus", "recorded": recorded}
 
     async def handle_action_add(self, values, ref):
-        action = await database_sync_to_async(services.action_item_add)(
+        action = await db(services.action_item_add)(
             session_id=self.session_id,
             actor=self.user,
             text=values["text"],
@@ -389,13 +433,13 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         return {"saved": "action", "id": action.pk}
 
     async def handle_action_remove(self, values, ref):
-        await database_sync_to_async(services.action_item_remove)(
+        await db(services.action_item_remove)(
             session_id=self.session_id, actor=self.user, action_id=values["id"]
         )
         return {"saved": "action.remove"}
 
     async def handle_nudge(self, values, ref):
-        await database_sync_to_async(services.participant_nudge)(
+        await db(services.participant_nudge)(
             session_id=self.session_id,
             actor=self.user,
             participant_id=values["participant"],
@@ -404,7 +448,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
 
     async def handle_close(self, values, ref):
         # Without the person's confirmation, closing refuses while criteria are undecided.
-        await database_sync_to_async(services.session_close)(
+        await db(services.session_close)(
             session_id=self.session_id,
             actor=self.user,
             confirm_undecided=bool(values.get("confirm_undecided")),
@@ -412,10 +456,20 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         return {"saved": "close"}
 
     # --- events from the channel layer -------------------------------------------------
+    # An event only marks what to send; one task per consumer sends it (sessions.hub reads
+    # once per worker), so a burst of events costs one frame, and the client's own messages
+    # are never queued behind a frame being built.
 
     async def session_changed(self, event):
-        if not self.closing:
-            await self.send_snapshot()
+        if self.closing:
+            return
+        if event.get("reason") == "presence":
+            self.wanted_presence = event.get("id") or ""
+        else:
+            version = event.get("version") or 0
+            self.hub.heard(version)
+            self.want_version(version)
+        self._kick()
 
     async def session_nudge(self, event):
         if not self.closing and event.get("user_id") == self.user.pk:
@@ -423,21 +477,114 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 {"type": "nudge", "message": "The facilitator is waiting for your scores."}
             )
 
+    def want_version(self, version: int) -> None:
+        self.wanted_version = max(version, self.wanted_version or 0)
+        self._kick()
+
+    def _kick(self) -> None:
+        if self.pusher is None or self.pusher.done():
+            self.pusher = asyncio.ensure_future(self._push())
+
+    async def _push(self):
+        try:
+            while not self.closing:
+                if not self.SHARED_FRAMES:
+                    # A frame of its own (a subclass): one fresh snapshot for all that is due.
+                    if self.wanted_version is None and self.wanted_presence is None:
+                        return
+                    self.wanted_version = self.wanted_presence = None
+                    await self.send_snapshot()
+                elif self.wanted_version is not None:
+                    wanted = self.wanted_version
+                    if wanted <= self.sent_version:
+                        self.wanted_version = None
+                        continue
+                    view = await self.hub.view(wanted)
+                    if view is None:
+                        await self.close(code=4404)
+                        return
+                    if view.version > self.sent_version:
+                        await self.send_view(view)
+                    if self.wanted_version is not None and self.wanted_version <= max(
+                        self.sent_version, view.version
+                    ):
+                        self.wanted_version = None  # sent, or nothing newer can be read
+                elif self.wanted_presence is not None:
+                    event_id, self.wanted_presence = self.wanted_presence, None
+                    online = await self.hub.online(event_id)
+                    if not self.closing:
+                        await self.send(text_data=self.hub.presence_text(online))
+                else:
+                    return
+        except asyncio.CancelledError:
+            raise
+        except TRANSIENT_ERRORS as error:
+            await self.unavailable(None, error)
+        except Exception:
+            logger.exception("Session %s websocket: sending an update failed", self._id())
+            await self.send_error(None, "server_error", "The server could not send an update.")
+
+    async def send_view(self, view: View, ref=None):
+        """This viewer's frame of a shared view: no database access."""
+        frame = snapshots.viewer_frame(
+            session=view.session,
+            shared=view.shared,
+            user=self.user,
+            online=set(self.hub.online_now(view)),
+            mine=self.mine,
+        )
+        self.sent_version = max(self.sent_version, view.version)
+        # The answer to a sync carries its ref, like every other answer.
+        await self.send_json(frame if ref is None else {**frame, "ref": ref})
+        if view.shared.agreement is None:
+            self.hub.figures(view)
+
+    def figures_ready(self, version: int, text: str) -> None:
+        """The hub computed the figures of `version`: send them if that is what we show."""
+        if version == self.sent_version and not self.closing:
+            self.figures_task = asyncio.ensure_future(self._send_text(text))
+
+    async def _send_text(self, text: str):
+        try:
+            await self.send(text_data=text)
+        except Exception as error:  # the socket is gone: the next connect resyncs
+            logger.info("Session %s websocket: figures not sent: %r", self._id(), error)
+
     async def send_snapshot(self, ref=None):
         snapshot = await self._snapshot()
         if snapshot is None:
             await self.close(code=4404)
             return
-        # The answer to a sync carries its ref, like every other answer.
         await self.send_json(snapshot if ref is None else {**snapshot, "ref": ref})
 
     async def _snapshot(self):
-        # Woken by the layer long after connect: drop connections the database has closed.
-        await aclose_old_connections()
-        return await database_sync_to_async(self._build_snapshot)()
+        """A fresh frame (connect, sync): the session row, who is online and the viewer's own
+        ratings read now; the shared state of the version built once per worker."""
+        self._fresh = None
+        frame = await db(self._build_snapshot)()
+        if self._fresh is not None:
+            view, self.mine = self._fresh
+            self._fresh = None
+            self.hub.heard(view.version)
+            if self.hub.latest is None or view.version >= self.hub.latest.version:
+                self.hub.latest = view
+        if frame is not None:
+            self.sent_version = max(self.sent_version, frame.get("version") or 0)
+        return frame
 
-    def _build_snapshot(self):
+    def _build_snapshot(self) -> dict | None:
+        """This viewer's whole frame, read now (runs in a database thread). A subclass may
+        build a frame of its own here; it then gets a fresh one on every change."""
         session = CalibrationSession.objects.filter(pk=self.session_id).first()
         if session is None:
             return None
-        return selectors.session_snapshot(session=session, user=self.user)
+        # A first frame waits for the figures (computed once per revealed state).
+        shared = snapshots.shared_state(session)
+        participant = next((p for p in shared.participants if p.user_id == self.user.pk), None)
+        online = frozenset(snapshots.online_participants(session))
+        mine = snapshots.own_scores(session, participant, self.user)
+        # Handed to _snapshot (which awaits this call) for the frames derived after it.
+        self._fresh = (View(session, shared, online), mine)
+        return snapshots.viewer_frame(
+            session=session, shared=shared, user=self.user, online=set(online), mine=mine
+        )

@@ -12,6 +12,7 @@ from asgiref.sync import sync_to_async
 
 from sessions import consumers, services
 from sessions.models import ActionItem, Connection, Score
+from sessions.selectors import snapshot as snapshots
 
 from .live_socket import connect, has_ref, make_world, receive_until, session_state, still_open
 
@@ -232,10 +233,11 @@ async def test_a_bug_while_building_a_pushed_snapshot_keeps_the_connection(monke
     world = await make_world()
     communicator, _, _ = await connect(world.reviewers[0], world.session)
 
-    def broken(self):
+    def broken(**kwargs):
         raise KeyError("another viewer's data")
 
-    monkeypatch.setattr(consumers.SessionConsumer, "_build_snapshot", broken)
+    # A pushed frame is derived from the worker's shared view: the derivation fails.
+    monkeypatch.setattr(snapshots, "viewer_frame", broken)
     with caplog.at_level(logging.ERROR, logger="sessions.consumers"):
         await sync_to_async(world.score_all)(world.reviewers[1], world.items[0], (1, 4, 2))
         await sync_to_async(world.submit)(world.reviewers[1], world.items[0])

@@ -34,7 +34,8 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 SECRET = "SECRET-peer-comment-7f3a"
-ANSWERS = {"ack", "pong", "error", "snapshot", "nudge"}
+# "presence" and "figures" are pushed (someone came or went; a version's agreement figures).
+ANSWERS = {"ack", "pong", "error", "snapshot", "nudge", "presence", "figures"}
 CODES = {"bad_frame", "refused"}
 
 # --- strategies ---------------------------------------------------------------------------

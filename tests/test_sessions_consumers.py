@@ -8,9 +8,10 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from sessions import services
+from sessions import selectors, services
 from sessions.models import (
     CONNECTION_EXPIRY,
+    CalibrationSession,
     Connection,
     Consensus,
     Score,
@@ -89,26 +90,37 @@ async def test_join_sends_a_snapshot_with_presence():
 async def test_presence_updates_when_someone_connects_and_leaves():
     world = await make_world()
     facilitator, _, _ = await connect(world.facilitator, world.session)
-    await receive_until(facilitator, is_type("snapshot"))
+    snapshot = await receive_until(facilitator, is_type("snapshot"))
+    reviewer_id = next(p["id"] for p in snapshot["participants"] if p["name"].startswith("Rev0"))
 
     reviewer, _, _ = await connect(world.reviewers[0], world.session)
+    # A small frame of who is online: nothing is rebuilt for a coming or going.
     online = await receive_until(
-        facilitator,
-        lambda f: (
-            f.get("type") == "snapshot"
-            and any(p["online"] and p["name"].startswith("Rev0") for p in f["participants"])
-        ),
+        facilitator, lambda f: f.get("type") == "presence" and reviewer_id in f["online"]
     )
     await reviewer.disconnect()
     offline = await receive_until(
-        facilitator,
-        lambda f: (
-            f.get("type") == "snapshot"
-            and not any(p["online"] and p["name"].startswith("Rev0") for p in f["participants"])
-        ),
+        facilitator, lambda f: f.get("type") == "presence" and reviewer_id not in f["online"]
     )
 
-    assert online and offline
+    assert set(online) == set(offline) == {"type", "online"}
+    await facilitator.disconnect()
+
+
+async def test_a_snapshot_after_a_change_shows_who_is_online():
+    world = await make_world()
+    facilitator, _, _ = await connect(world.facilitator, world.session)
+    await receive_until(facilitator, is_type("snapshot"))
+    reviewer, _, _ = await connect(world.reviewers[0], world.session)
+    await receive_until(facilitator, is_type("presence"))
+
+    await sync_to_async(world.score_all)(world.reviewers[1], world.items[0], (1, 4, 2))
+    await sync_to_async(world.submit)(world.reviewers[1], world.items[0])
+    frame = await receive_until(facilitator, is_type("snapshot"))
+
+    online = {p["name"][:4] for p in frame["participants"] if p["online"]}
+    assert online == {"You", "Rev0"}
+    await reviewer.disconnect()
     await facilitator.disconnect()
 
 
@@ -450,3 +462,70 @@ async def test_accepting_the_unanimous_answers_is_acknowledged_with_how_many():
     assert ack["type"] == "ack" and ack["recorded"] == 3
     assert await sync_to_async(Consensus.objects.filter(item=item).count)() == 3
     await communicator.disconnect()
+
+
+async def test_a_reveal_goes_out_before_its_figures_which_follow_for_the_same_version():
+    world = await make_world(interactions=1)
+    for index, user in enumerate(world.reviewers):
+        await sync_to_async(world.score_all)(user, world.items[0], (1, 3 + index % 2, index % 3))
+        await sync_to_async(world.submit)(user, world.items[0])
+    facilitator, _, _ = await connect(world.facilitator, world.session)
+    reviewer, _, _ = await connect(world.reviewers[0], world.session)
+    await drain(facilitator)
+    await drain(reviewer)
+
+    await facilitator.send_json_to({"type": "reveal", "ref": "rev"})
+    revealed = await receive_until(
+        reviewer, lambda f: f.get("type") == "snapshot" and f["items"][0]["revealed"]
+    )
+    if revealed["figures_pending"]:
+        figures = await receive_until(reviewer, is_type("figures"))
+        assert figures["version"] == revealed["version"]
+        agreement = figures["agreement"]
+    else:  # another consumer of this worker had them computed first
+        agreement = revealed["agreement"]
+    page = await sync_to_async(selectors.session_snapshot)(
+        session=await sync_to_async(CalibrationSession.objects.get)(pk=world.session.pk),
+        user=world.reviewers[0],
+    )
+
+    assert revealed["agreement"] == {} or not revealed["figures_pending"]
+    assert agreement and agreement == page["agreement"]
+    assert page["figures_pending"] is False
+    for communicator in (facilitator, reviewer):
+        await communicator.disconnect()
+
+
+async def test_a_missed_event_is_caught_up_at_the_next_heartbeat(monkeypatch):
+    world = await make_world()
+    await sync_to_async(world.score_all)(world.reviewers[1], world.items[0], (1, 4, 2))
+    reviewer, _, _ = await connect(world.reviewers[0], world.session)
+    first = await receive_until(reviewer, is_type("snapshot"))
+    await drain(reviewer)
+    # The channel layer drops the "look again" of this submission (a full channel does).
+    monkeypatch.setattr(services.common, "send_after_commit", lambda *args, **kwargs: None)
+    await sync_to_async(world.submit)(world.reviewers[1], world.items[0])
+
+    await reviewer.send_json_to({"type": "ping", "ref": "hb"})
+    pong = await receive_until(reviewer, is_type("pong"))
+    caught_up = await receive_until(reviewer, is_type("snapshot"))
+
+    assert pong["version"] == first["version"] + 1 == caught_up["version"]
+    assert caught_up["items"][0]["submitted"] == 1
+    await reviewer.disconnect()
+
+
+async def test_an_own_save_shows_in_the_next_pushed_frame():
+    world = await make_world()
+    reviewer, _, _ = await connect(world.reviewers[0], world.session)
+    await drain(reviewer)
+    await save(reviewer, world, world.items[0], world.numeric, 4, comment="Kind", ts=7)
+
+    await sync_to_async(world.score_all)(world.reviewers[1], world.items[0], (1, 4, 2))
+    await sync_to_async(world.submit)(world.reviewers[1], world.items[0])
+    frame = await receive_until(reviewer, is_type("snapshot"))
+
+    mine = frame["my_scores"][str(world.items[0].pk)][str(world.numeric.pk)]
+    assert mine == {"value": 4, "na": False, "comment": "Kind", "ts": 7}
+    assert list(frame["my_scores"][str(world.items[0].pk)]) == [str(world.numeric.pk)]
+    await reviewer.disconnect()

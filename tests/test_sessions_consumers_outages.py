@@ -14,7 +14,7 @@ from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from sessions import services
+from sessions import hub, services
 from sessions.consumers import SessionConsumer
 from sessions.models import Connection, Score, Submission
 
@@ -160,9 +160,8 @@ async def test_a_broadcast_failing_after_the_commit_still_acknowledges_the_saved
 async def test_a_pushed_snapshot_during_a_database_outage_closes_with_4013(monkeypatch):
     world = await make_world()
     communicator, _, _ = await connect(world.reviewers[0], world.session)
-    monkeypatch.setattr(
-        SessionConsumer, "_build_snapshot", failing(OperationalError("the database is starting"))
-    )
+    # A pushed frame comes from the worker's shared view of the new version.
+    monkeypatch.setattr(hub, "_read_view", failing(OperationalError("the database is starting")))
 
     await sync_to_async(world.score_all)(world.reviewers[1], world.items[0], (1, 4, 2))
     await sync_to_async(world.submit)(world.reviewers[1], world.items[0])

@@ -141,3 +141,66 @@ def test_the_outsider_lists_are_built_once_per_version_and_anonymity():
 
     assert list(shared.outsider_ratings) == [False]
     assert shared.outsider_ratings[False] is built
+
+
+def test_a_viewers_frame_from_the_shared_state_reads_nothing(django_assert_num_queries):
+    world = revealed_world()
+    session = fresh(world)
+    shared = snapshots.shared_state(session)
+    participant = session.participants.get(user=world.reviewers[0])
+    mine = snapshots.own_scores(session, participant, world.reviewers[0])
+    online = snapshots.online_participants(session)
+
+    # What the live consumer does for each viewer on every change: no query at all.
+    with django_assert_num_queries(0):
+        frames = [
+            snapshots.viewer_frame(
+                session=session, shared=shared, user=user, online=online, mine=mine
+            )
+            for user in [world.facilitator, *world.reviewers]
+        ]
+
+    direct = snapshots.session_snapshot(session=session, user=world.reviewers[0])
+    ignore = {"session"}  # server_time differs
+    assert {k: v for k, v in frames[1].items() if k not in ignore} == {
+        k: v for k, v in direct.items() if k not in ignore
+    }
+
+
+def test_a_new_version_without_figures_takes_them_from_the_same_revealed_ratings():
+    world = revealed_world()
+    snapshots.shared_state(fresh(world))  # figures of these revealed ratings
+    before = snapshots.figures_builds
+    # A change that leaves the revealed ratings alone (an action item): a new version.
+    services.action_item_add(session_id=world.session.pk, actor=world.facilitator, text="Do it")
+
+    shared = snapshots.shared_state(fresh(world), figures=False)
+
+    assert shared.agreement  # reused, not computed again
+    assert snapshots.figures_builds == before
+
+
+def test_a_new_revision_makes_the_figures_pending_until_computed():
+    world = revealed_world()
+    snapshots.shared_state(fresh(world))
+    services.revision_create(
+        session_id=world.session.pk,
+        user=world.reviewers[1],
+        item_id=world.items[0].pk,
+        criterion_id=world.numeric.pk,
+        value=1,
+    )
+    session = fresh(world)
+
+    shared = snapshots.shared_state(session, figures=False)
+    frame = snapshots.viewer_frame(
+        session=session, shared=shared, user=world.reviewers[0], online=set(), mine={}
+    )
+    assert frame["figures_pending"] is True and frame["agreement"] == {}
+
+    figures = snapshots.shared_figures(shared, session)
+    assert figures and snapshots.figures_frame(shared) == {
+        "type": "figures",
+        "version": shared.version,
+        "agreement": figures,
+    }

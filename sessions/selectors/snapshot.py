@@ -5,12 +5,20 @@ A change costs the same however many people watch: the session's **shared state*
 progress, the revealed ratings with their ranking and agreement figures, consensus, action
 items) is built once per session version, from revealed ratings only (`visible_scores` with no
 viewer), and kept in this process. Each viewer's frame is then derived from it through the
-viewer policy, plus the two things only that viewer has: their own ratings (through
-`visible_scores`) and who is online. Nothing unrevealed is ever in the shared state.
+viewer policy (`viewer_frame`, no database), plus the two things only that viewer has: their own
+ratings (`own_scores`, through `visible_scores`) and who is online. Nothing unrevealed is ever in
+the shared state.
+
+The agreement figures (bootstrap intervals: the slow part) hang off the shared state and are
+computed once per set of revealed ratings: the live consumer sends a new version without them
+(`figures_pending`) and the figures as a second, small frame, so a reveal reaches everyone
+without waiting for the resampling. Pages and first frames wait for them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
@@ -48,8 +56,12 @@ def iso_time(value):
 
 SHARED_STATES_KEPT = 256  # live sessions × recent versions held per process
 _shared_states: OrderedDict[tuple, SharedState] = OrderedDict()
+# Agreement figures by (session, revealed ratings' fingerprint): most versions (a submission, a
+# consensus, an action item) leave the revealed ratings alone and reuse the last figures.
+_figures: OrderedDict[tuple, dict] = OrderedDict()
 _shared_lock = threading.Lock()
 shared_state_builds = 0  # how many times a shared state was built (benchmarks, tests)
+figures_builds = 0  # how many times agreement figures were computed
 
 
 @dataclass(frozen=True)
@@ -66,7 +78,6 @@ class SharedState:
     items: list[dict]  # progress; "excluded" holds Participants, labelled per viewer
     revealed: dict[int, dict]  # ratings hold (Participant, entry), labelled per viewer
     session_ranking: list[dict]
-    agreement: dict
     action_items: list[dict]
     # Decided / total criteria of the revealed interactions, and the undecided ones in order
     # of disagreement (the facilitator's "Next undecided").
@@ -74,10 +85,21 @@ class SharedState:
     # The revealed ratings as a reader outside the session sees them, sorted, per anonymity
     # (built at the first frame): each viewer's frame differs only in their own entries.
     outsider_ratings: dict = field(default_factory=dict, compare=False, repr=False)
+    # What the agreement figures depend on (revealed interactions and their ratings), and the
+    # figures once computed ({"agreement": …}): see shared_figures.
+    fingerprint: tuple = ()
+    figures: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def agreement(self) -> dict | None:
+        """The figures, or None while they are being computed (see shared_figures)."""
+        return self.figures.get("agreement")
 
 
-def shared_state(session: CalibrationSession) -> SharedState:
-    """The session's shared state for its current version, built once per process."""
+def shared_state(session: CalibrationSession, *, figures: bool = True) -> SharedState:
+    """The session's shared state for its current version, built once per process. With
+    `figures=False` the agreement figures may be missing (None): the live consumer sends them
+    when `shared_figures` has them."""
     global shared_state_builds
     # created_at guards against a reused id (SQLite may reuse the ids of rolled-back rows).
     key = (session.pk, session.created_at, session.version)
@@ -85,14 +107,60 @@ def shared_state(session: CalibrationSession) -> SharedState:
         state = _shared_states.get(key)
         if state is not None:
             _shared_states.move_to_end(key)
-            return state
-    state = _build_shared_state(session)
-    with _shared_lock:
-        shared_state_builds += 1
-        _shared_states[key] = state
-        while len(_shared_states) > SHARED_STATES_KEPT:
-            _shared_states.popitem(last=False)
+    if state is None:
+        state = _build_shared_state(session)
+        with _shared_lock:
+            shared_state_builds += 1
+            known = _figures.get(state.fingerprint)
+            if known is not None:
+                state.figures.setdefault("agreement", known)
+            state = _shared_states.setdefault(key, state)
+            while len(_shared_states) > SHARED_STATES_KEPT:
+                _shared_states.popitem(last=False)
+    if figures:
+        shared_figures(state, session)
     return state
+
+
+def shared_figures(shared: SharedState, session: CalibrationSession) -> dict:
+    """The agreement figures of a shared state, computed once per set of revealed ratings
+    (alpha with bootstrap intervals: about 0.1–0.3 s for a few hundred ratings)."""
+    global figures_builds
+    if shared.agreement is not None:
+        return shared.agreement
+    n_revealed = len(shared.revealed)
+    agreement = _live_figures(live_agreement(session=session), n_revealed) if n_revealed else {}
+    with _shared_lock:
+        figures_builds += 1
+        agreement = _figures.setdefault(shared.fingerprint, agreement)
+        _figures.move_to_end(shared.fingerprint)
+        while len(_figures) > SHARED_STATES_KEPT:
+            _figures.popitem(last=False)
+        shared.figures.setdefault("agreement", agreement)
+    return shared.agreement
+
+
+def _fingerprint(session: CalibrationSession, revealed: dict) -> tuple:
+    """Everything the agreement figures read: the revealed interactions' included ratings and
+    their revisions (values only), as a digest."""
+    digest = hashlib.blake2b(digest_size=16)
+    for item_id in sorted(revealed):
+        for criterion_id in sorted(revealed[item_id]["ratings"]):
+            for participant, entry in revealed[item_id]["ratings"][criterion_id]:
+                digest.update(
+                    json.dumps(
+                        [
+                            item_id,
+                            criterion_id,
+                            participant.pk,
+                            entry["value"],
+                            entry["na"],
+                            [(r["value"], r["na"]) for r in entry["revisions"]],
+                        ]
+                    ).encode()
+                )
+        digest.update(f"item {item_id};".encode())
+    return (session.pk, session.created_at, digest.hexdigest())
 
 
 def _build_shared_state(session: CalibrationSession) -> SharedState:
@@ -192,8 +260,9 @@ def _build_shared_state(session: CalibrationSession) -> SharedState:
         items=item_rows,
         revealed=revealed,
         session_ranking=rank_session([c.pk for c in criteria], rankings) if rankings else [],
-        # Alpha, its 95% interval and a reading per criterion and interaction (revealed only).
-        agreement=_live_figures(live_agreement(session=session), len(rankings)) if rankings else {},
+        # Alpha, its 95% interval and a reading per criterion and interaction (revealed only)
+        # follow from this: see shared_figures.
+        fingerprint=_fingerprint(session, revealed),
         consensus_progress=discussion_queue(queue_input),
         action_items=[
             {
@@ -415,60 +484,92 @@ def _revealed_section(shared: SharedState, policy: ViewerPolicy) -> dict:
     return revealed
 
 
-def _my_scores(session: CalibrationSession, viewer: ViewerContext, user) -> dict:
-    me = viewer.participant
-    if me is None:
+def own_scores(session: CalibrationSession, participant: Participant | None, user) -> dict:
+    """The viewer's own ratings ({item: {criterion: rating}}): one plain query, through the
+    visibility function. The live consumer keeps them between frames (only the viewer's own
+    saves change them) and reads them again on connect and on sync."""
+    if participant is None:
         return {}
     mine: dict[str, dict] = defaultdict(dict)
-    # One plain query on every frame: no revisions, no related rows, and no default ordering
-    # (which joins five tables and costs more to plan than to run).
+    # No revisions, no related rows, and no default ordering (which joins five tables and
+    # costs more to plan than to run).
     rows = (
         visible_scores(session=session, viewer=user)
-        .filter(participant=me)
+        .filter(participant=participant)
         .select_related(None)
         .prefetch_related(None)
         .order_by()
         .values_list("item_id", "criterion_id", "value", "is_na", "comment", "client_ts")
     )
     for item_id, criterion_id, value, is_na, comment, client_ts in rows:
-        mine[str(item_id)][str(criterion_id)] = {
-            "value": value,
-            "na": is_na,
-            "comment": comment,
-            "ts": client_ts,
-        }
+        mine[str(item_id)][str(criterion_id)] = own_rating(value, is_na, comment, client_ts)
     return dict(mine)
 
 
-def online_participants(session: CalibrationSession) -> set[int]:
+def own_rating(value, is_na: bool, comment: str, client_ts: int) -> dict:
+    """One entry of `own_scores` (also what the consumer records after the viewer's own save)."""
+    return {"value": value, "na": is_na, "comment": comment, "ts": client_ts}
+
+
+def online_participants(session: CalibrationSession | int) -> set[int]:
     cutoff = timezone.now() - PRESENCE_TIMEOUT
+    session_id = getattr(session, "pk", session)
     return set(
-        Connection.objects.filter(participant__session=session, last_seen_at__gte=cutoff)
+        Connection.objects.filter(participant__session_id=session_id, last_seen_at__gte=cutoff)
         .order_by()
         .values_list("participant_id", flat=True)
         .distinct()
     )
 
 
-def session_snapshot(*, session: CalibrationSession, user) -> dict:
-    """Everything one viewer's page shows, and nothing they may not see."""
-    shared = shared_state(session)
+def presence_frame(online: set[int]) -> dict:
+    """Who is online, for everyone at once: participant ids, which every viewer's frame already
+    lists with their names (never a rating or a progress mark)."""
+    return {"type": "presence", "online": sorted(online)}
+
+
+def figures_frame(shared: SharedState) -> dict:
+    """The agreement figures of a version sent without them (revealed ratings only)."""
+    return {"type": "figures", "version": shared.version, "agreement": shared.agreement or {}}
+
+
+def viewer_frame(
+    *, session: CalibrationSession, shared: SharedState, user, online: set[int], mine: dict
+) -> dict:
+    """One viewer's frame from the shared state: no database access. `mine` is the viewer's
+    own ratings (`own_scores`), `online` who is online (`online_participants`)."""
     viewer = viewer_context(session=session, participants=shared.participants, user=user)
     policy = ViewerPolicy.for_viewer(session, user)
+    agreement = shared.agreement
     return {
         "type": "snapshot",
         "version": shared.version,
         "session": {**shared.session, "server_time": iso_time(timezone.now())},
         "me": _me_section(viewer, shared),
-        "participants": _people_section(shared, policy, online_participants(session)),
+        "participants": _people_section(shared, policy, online),
         "criteria": shared.criteria,
         "items": _items_section(shared, policy),
-        "my_scores": _my_scores(session, viewer, user),
+        "my_scores": mine if viewer.participant is not None else {},
         "revealed": _revealed_section(shared, policy),
         "session_ranking": shared.session_ranking,
-        "agreement": shared.agreement,
+        "agreement": agreement or {},
+        # The figures follow in a "figures" frame of the same version.
+        "figures_pending": agreement is None,
         "rule": DISAGREEMENT_RULE,
         "figures_help": FIGURES_HELP,
         "action_items": shared.action_items,
         "consensus_progress": shared.consensus_progress,
     }
+
+
+def session_snapshot(*, session: CalibrationSession, user) -> dict:
+    """Everything one viewer's page shows, and nothing they may not see."""
+    shared = shared_state(session)
+    participant = next((p for p in shared.participants if p.user_id == user.pk), None)
+    return viewer_frame(
+        session=session,
+        shared=shared,
+        user=user,
+        online=online_participants(session),
+        mine=own_scores(session, participant, user),
+    )

@@ -3,6 +3,8 @@ and the checks of ids, ratings and comments."""
 
 from __future__ import annotations
 
+import uuid
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
@@ -77,9 +79,16 @@ def announce_change(session_id: int, reason: str) -> None:
 
 
 def announce_presence(session_id: int) -> None:
-    """Someone came or went: no shared state changes, so no version; viewers re-read presence."""
+    """Someone came or went: no shared state changes, so no version; viewers re-read presence.
+    The id lets the consumers of one worker read who is online once per announcement."""
     send_after_commit(
-        session_id, {"type": "session.changed", "session_id": session_id, "reason": "presence"}
+        session_id,
+        {
+            "type": "session.changed",
+            "session_id": session_id,
+            "reason": "presence",
+            "id": uuid.uuid4().hex,
+        },
     )
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
+from scorecards.models import Criterion
+
+from .. import selectors
 from ..models import (
     CalibrationSession,
     Participant,
@@ -20,6 +23,7 @@ from .common import (
     SessionError,
     SessionPermissionError,
     announce_change,
+    as_int,
     checked_rating,
     clean_comment,
     locked_session,
@@ -68,21 +72,50 @@ def score_save(
     comment: str | None = "",
     client_ts: int = 0,
 ) -> SaveResult:
-    """Saves a reviewer's own blind rating. Repeats are harmless: the newest client_ts wins."""
+    """Saves a reviewer's own blind rating. Repeats are harmless: the newest client_ts wins.
+
+    The lookups that no reveal changes (who the reviewer is, the criterion and its scale) come
+    first, outside the transaction; the session row lock (the reveal's) is taken last, with the
+    interaction in the same query, so a session's saves queue behind each other for three
+    statements, not eight: lock, read the rating, write it."""
     if not isinstance(is_na, bool):
         raise SessionError("N/A must be true or false.")
     if isinstance(client_ts, bool) or not isinstance(client_ts, int) or client_ts < 0:
         raise SessionError("Invalid change timestamp.")
+    participant = selectors.participant_for(session_id=session_id, user=user)
+    if participant is None:
+        # The slow path of a refusal: which one (no session, or not yours) as before.
+        _locked_scorer(session_id, user)
+    item_id = as_int(item_id, "item")
+    criterion = (
+        Criterion.objects.filter(pk=as_int(criterion_id, "criterion"), sessions__pk=session_id)
+        .order_by()
+        .first()
+    )
+    text = clean_comment(comment)
     with transaction.atomic():
-        session, participant = _locked_scorer(session_id, user)
-        item = _unrevealed_item(
-            session,
-            item_id,
-            revealed="The scores of this interaction are revealed: "
-            "change your rating as a revision.",
+        item = (
+            SessionInteraction.objects.select_related("session")
+            .select_for_update(of=("session",))
+            .filter(pk=item_id, session_id=session_id)
+            .first()
         )
-        criterion = session_criterion(session, criterion_id)
-        text = clean_comment(comment)
+        if item is None:
+            # Not in this session: the refusals in their usual order (closed, draft, foreign).
+            session, _ = _locked_scorer(session_id, user)
+            _unrevealed_item(session, item_id, revealed="")
+        session = item.session
+        if not participant.scores_in(session):
+            raise SessionPermissionError("You are facilitating this session, not scoring it.")
+        require_not_closed(session)
+        if session.status == SessionStatus.DRAFT:
+            raise SessionError("Scoring has not started yet.")
+        if item.is_revealed:
+            raise SessionError(
+                "The scores of this interaction are revealed: change your rating as a revision."
+            )
+        if criterion is None:
+            raise SessionError("That criterion is not part of this session.")
         if value in (None, "") and not is_na and text:
             code = None  # a comment written before the rating is a draft too: keep it
         else:
@@ -90,33 +123,49 @@ def score_save(
         score = (
             Score.objects.select_for_update()
             .filter(participant=participant, item=item, criterion=criterion)
+            .order_by()
             .first()
         )
         if score is not None and client_ts and score.client_ts > client_ts:
             return SaveResult(score=score, applied=False)
         if score is None:
-            try:
-                with transaction.atomic():
-                    score = Score.objects.create(
-                        participant=participant,
-                        item=item,
-                        criterion=criterion,
-                        value=code,
-                        is_na=is_na,
-                        comment=text,
-                        client_ts=client_ts,
-                    )
-            except IntegrityError:
-                # Two tabs created it at once: the other one won the insert; update it instead.
-                score = Score.objects.select_for_update().get(
-                    participant=participant, item=item, criterion=criterion
-                )
-            else:
+            score, created = _create_score(
+                participant=participant,
+                item=item,
+                criterion=criterion,
+                value=code,
+                is_na=is_na,
+                comment=text,
+                client_ts=client_ts,
+            )
+            if created:
                 return SaveResult(score=score, applied=True)
+            if client_ts and score.client_ts > client_ts:
+                return SaveResult(score=score, applied=False)
         score.value, score.is_na, score.comment = code, is_na, text
         score.client_ts = max(score.client_ts, client_ts)
         score.save(update_fields=["value", "is_na", "comment", "client_ts", "updated_at"])
     return SaveResult(score=score, applied=True)
+
+
+def _create_score(*, participant, item, criterion, **fields) -> tuple[Score, bool]:
+    """A new rating, or the row another save created first (then the caller updates it).
+
+    Under the session row lock no two saves insert at once; SQLite takes no row locks, so
+    there two tabs can, and a savepoint lets the loser update instead."""
+    if connection.features.has_select_for_update:
+        score = Score.objects.create(
+            participant=participant, item=item, criterion=criterion, **fields
+        )
+        return score, True
+    try:
+        with transaction.atomic():
+            score = Score.objects.create(
+                participant=participant, item=item, criterion=criterion, **fields
+            )
+            return score, True
+    except IntegrityError:
+        return Score.objects.get(participant=participant, item=item, criterion=criterion), False
 
 
 def submission_create(*, session_id: int, user, item_id) -> Submission:

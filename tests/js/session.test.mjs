@@ -90,3 +90,47 @@ test("a change made in another tab is sent by this one when it is online", () =>
   const [frame] = saves(online.last());
   assert.deepEqual([frame.item, frame.criterion, frame.comment], [4, 5, "from the other tab"]);
 });
+
+test("a presence frame updates who is online in the last snapshot, nothing else", () => {
+  const { live, last, healthy } = session();
+  healthy();
+  const shown = [];
+  live.addEventListener("snapshot", (e) => shown.push(e.detail.snapshot));
+  const people = [{ id: 1, name: "You", online: true }, { id: 2, name: "Ann", online: false }];
+  last().serverSend({ ...SNAPSHOT, version: 3, participants: people, items: [{ id: 9 }] });
+  last().serverSend({ type: "presence", online: [2] });
+  const merged = shown.at(-1);
+  assert.deepEqual(merged.participants.map((p) => [p.id, p.online]), [[1, false], [2, true]]);
+  assert.equal(merged.version, 3);
+  assert.deepEqual(merged.items, [{ id: 9 }]);
+  assert.equal(people[1].online, false, "the previous snapshot is not changed in place");
+});
+
+test("figures are merged only into the snapshot of their version", () => {
+  const { live, last, healthy } = session();
+  healthy();
+  const shown = [];
+  live.addEventListener("snapshot", (e) => shown.push(e.detail.snapshot));
+  last().serverSend({ ...SNAPSHOT, version: 5, agreement: {}, figures_pending: true });
+  last().serverSend({ type: "figures", version: 4, agreement: { session: { old: 1 } } });
+  assert.equal(shown.length, 1, "figures of an older version are ignored");
+  last().serverSend({ type: "figures", version: 5, agreement: { session: { nominal: 0.7 } } });
+  assert.deepEqual(shown.at(-1).agreement, { session: { nominal: 0.7 } });
+  assert.equal(shown.at(-1).figures_pending, false);
+});
+
+test("two pongs in a row ahead of the snapshot's version ask for a sync", () => {
+  const { last, healthy } = session();
+  healthy();
+  last().serverSend({ ...SNAPSHOT, version: 5 });
+  const syncs = () => last().sent.filter((f) => f.type === "sync").length;
+  last().serverSend({ type: "pong", ref: "a", version: 6 });
+  assert.equal(syncs(), 0, "one pong ahead may have overtaken the update");
+  last().serverSend({ ...SNAPSHOT, version: 6 });
+  last().serverSend({ type: "pong", ref: "b", version: 7 });
+  assert.equal(syncs(), 0, "the count starts again after a snapshot");
+  last().serverSend({ type: "pong", ref: "c", version: 7 });
+  assert.equal(syncs(), 1);
+  last().serverSend({ type: "pong", ref: "d", version: 7 });
+  assert.equal(syncs(), 1, "then it waits for the answer");
+});

@@ -7,9 +7,14 @@
 // closes and the change is re-sent after the reconnect) and "rate_limited" (sent again after
 // `retry_after`) keep it; only a refusal ("refused", "bad_frame", "server_error") drops it.
 //
+// Frames that change part of the state are merged into the last snapshot, so the pages only
+// ever read whole snapshots: "presence" (who is online) and "figures" (the agreement figures of
+// the version whose snapshot said `figures_pending`). A pong carries the newest version the
+// server knows: two pongs in a row ahead of the snapshot mean a missed update, so it syncs.
+//
 // Events (CustomEvent, data in `detail`):
 //   state      {state, text, message}   connection state changed
-//   snapshot   {snapshot}               full state for this viewer
+//   snapshot   {snapshot}               full state for this viewer (also after a merged frame)
 //   outbox     {}                       the outbox changed (something saved, queued or failed)
 //   scoreerror {item, criterion, message}  the server refused a score change
 //   nudge      {message}
@@ -65,6 +70,8 @@ export class LiveSession extends EventTarget {
     });
     this.pending = new Map(); // ref -> {resolve, reject, timer}
     this.clockOffset = 0; // server time minus local time, in ms
+    this.snapshot = null; // the last full state (with presence and figures merged in)
+    this.behind = 0; // pongs in a row that named a newer version than the snapshot's
 
     this.socket.addEventListener("state", (event) => this.#emit("state", event.detail));
     this.socket.addEventListener("healthy", () => this.#flushOutbox());
@@ -187,7 +194,23 @@ export class LiveSession extends EventTarget {
     switch (frame.type) {
       case "snapshot":
         this.setServerTime(frame.session?.server_time);
-        this.#emit("snapshot", { snapshot: frame });
+        this.behind = 0;
+        this.#showSnapshot(frame);
+        break;
+      case "presence":
+        if (this.snapshot && Array.isArray(frame.online)) {
+          const online = new Set(frame.online);
+          const participants = (this.snapshot.participants || []).map((p) => ({ ...p, online: online.has(p.id) }));
+          this.#showSnapshot({ ...this.snapshot, participants });
+        }
+        break;
+      case "figures":
+        if (this.snapshot && frame.version === this.snapshot.version) {
+          this.#showSnapshot({ ...this.snapshot, agreement: frame.agreement || {}, figures_pending: false });
+        }
+        break;
+      case "pong":
+        this.#onPong(frame);
         break;
       case "ack":
         this.#onAck(frame);
@@ -199,7 +222,22 @@ export class LiveSession extends EventTarget {
         this.#emit("nudge", { message: frame.message });
         break;
       default:
-        break; // pong and anything new: nothing to do
+        break; // anything new: nothing to do
+    }
+  }
+
+  #showSnapshot(snapshot) {
+    this.snapshot = snapshot;
+    this.#emit("snapshot", { snapshot });
+  }
+
+  #onPong(frame) {
+    if (!this.snapshot || typeof frame.version !== "number" || typeof this.snapshot.version !== "number") return;
+    // One pong ahead may only have overtaken the update on its way; two mean it was lost.
+    this.behind = frame.version > this.snapshot.version ? this.behind + 1 : 0;
+    if (this.behind >= 2) {
+      this.behind = 0;
+      this.sync();
     }
   }
 
