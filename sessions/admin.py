@@ -15,6 +15,7 @@ from .models import (
     CalibrationSession,
     Consensus,
     Participant,
+    ReviewAnswer,
     Revision,
     Score,
     SessionInteraction,
@@ -23,10 +24,23 @@ from .models import (
     Submission,
     Transition,
 )
-from .selectors.visibility import ViewerPolicy, score_visibility
+from .selectors.visibility import ViewerPolicy, review_answer_visibility, score_visibility
 
 # Filtering by value or comment from the URL would reveal ratings by elimination.
 BLIND_FIELDS = {"value", "is_na", "comment", "client_ts"}
+REVIEW_ANSWER_FIELDS = {
+    "relevant",
+    "trending",
+    "mistakes",
+    "proposal",
+    "new_wording",
+    "new_guidance",
+    "new_scale",
+    "new_weight",
+    "new_critical",
+    "comment",
+    "client_ts",
+}
 # Which alias is whom is the secret of an anonymous reveal: never shown next to a name.
 ALIAS_FIELDS = frozenset({"alias"})
 
@@ -268,3 +282,45 @@ class ParticipantAdmin(AuditedAdmin):
 
     def has_add_permission(self, request):
         return False  # the join link and the create form give a reviewer their alias
+
+
+@admin.register(ReviewAnswer)
+class ReviewAnswerAdmin(ReadOnlyAdmin):
+    """Criterion review answers, through the same rule as ratings: the viewer's own, plus those
+    of revealed criteria; the people behind them named through the viewer policy."""
+
+    list_display = ["author", "session", "item", "relevant", "trending", "mistakes", "proposal"]
+    list_select_related = ["participant__user", "participant__session", "item__criterion"]
+    fields = [
+        "author",
+        "session",
+        "item",
+        "relevant",
+        "trending",
+        "mistakes",
+        "proposal",
+        "new_wording",
+        "new_guidance",
+        "new_scale",
+        "new_weight",
+        "new_critical",
+        "comment",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(review_answer_visibility(request.user))
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Filtering on an answer from the URL would reveal it by elimination.
+        if lookup.split("__")[0] in REVIEW_ANSWER_FIELDS:
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description="author")
+    def author(self, answer):
+        return rater_label(answer.participant)
+
+    @admin.display(description="session")
+    def session(self, answer):
+        return answer.participant.session

@@ -256,8 +256,9 @@ def _build_shared(session: CalibrationSession) -> _Shared:
                 "revealed": item.is_revealed,
                 "answered": complete.get(item.pk, 0),
                 "total": len(answering),
+                # Which answers are here is the visibility function's decision alone.
                 "tallies": _tallies([row for _, row in answers]) if item.is_revealed else None,
-                "answers": answers if item.is_revealed else [],
+                "answers": answers,
                 "decision": _decision_block(item),
                 "evidence": evidence.get(key) if key else None,
             }
