@@ -141,6 +141,22 @@ def live_alpha(block: dict | None) -> dict | None:
     }
 
 
+def alpha_or_words(block: dict | None) -> dict | None:
+    """An alpha block for a page that lists several (the session summary): with an interval as
+    it is; without one the figure is left out too, not just muted, and ``reading`` says in
+    words how many units it rests on. A block without a figure keeps its reason (no
+    variation, no pairs)."""
+    if not block or has_interval(block) or block.get("alpha_text") is None:
+        return block
+    return {
+        **live_alpha(block),
+        "alpha": None,
+        "ci": None,
+        "alpha_text": None,
+        "reading": f"{_units(block['n_units'])}: too few for an α ({MIN_UNITS_FOR_CI} needed)",
+    }
+
+
 def live_criterion_alpha(
     block: dict | None,
     *,

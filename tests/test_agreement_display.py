@@ -154,3 +154,17 @@ def test_the_help_explains_why_alpha_can_be_low_while_exact_agreement_is_high():
 
     assert "Exact agreement can look high while alpha is low" in text
     assert "chance" in text
+
+
+def test_a_listed_alpha_without_an_interval_loses_its_number_too():
+    from agreement.display import alpha_or_words
+
+    shown = alpha_or_words(_block(2, -0.25))
+
+    assert shown["alpha"] is None and shown["alpha_text"] is None
+    assert shown["verdict"] == "undefined"
+    assert shown["reading"] == "2 units: too few for an α (5 needed)"
+    with_ci = _block(6, 0.9, [0.8, 0.95])
+    assert alpha_or_words(with_ci) is with_ci
+    no_figure = {**_block(2), "alpha_text": None, "reason": "No variation"}
+    assert alpha_or_words(no_figure) is no_figure

@@ -642,10 +642,14 @@ def test_summary_shows_agreement_by_criterion_and_reviewers_against_consensus_an
     assert "Agreement by criterion" in page
     criteria_rows = _table_rows(page, "criteria-agreement")
     assert len(criteria_rows) == 1 + 3  # header and one row per criterion
+    # Two interactions are too few for a criterion's own alpha (agreement.display): no
+    # figure, colour or reading, however clear it looks, and the count in words instead.
     resolution = _row_for(criteria_rows, "Resolution")
-    assert "1.00" in resolution
-    assert "Reliable" in resolution
-    assert "Not yet calibrated" in _row_for(criteria_rows, "Empathy")
+    assert "1.00" not in resolution and "Reliable" not in resolution
+    assert "2 units: too few for an α (5 needed)" in resolution
+    assert "100%" in resolution  # exact agreement carries what the data can
+    empathy = _row_for(criteria_rows, "Empathy")
+    assert "Not yet calibrated" not in empathy and "alpha-not_calibrated" not in empathy
     identity = _row_for(criteria_rows, "Verified identity")
     assert "All reviewers gave the same answer everywhere" in identity
     assert "100%" in identity  # exact agreement
@@ -664,6 +668,32 @@ def test_summary_shows_agreement_by_criterion_and_reviewers_against_consensus_an
     # with its count and shrunk value, and no "lenient" however large it looks.
     assert "lenient" not in lenient_row
     assert "6 compared" in lenient_row
+
+
+def test_summary_reads_a_criterions_alpha_once_enough_interactions_carry_an_interval(client):
+    from .factories import SessionWorld
+
+    world = SessionWorld(reviewers=3, interactions=6).start()
+    for index, item in enumerate(world.items):
+        for offset, user in enumerate(world.reviewers):
+            # Resolution: the same answer per interaction, varying across them (reliable);
+            # Empathy: reviewers all over the place.
+            values = (1, 1 + (index + 2 * offset) % 5, index % 3)
+            world.score_all(user, item, values)
+            world.submit(user, item)
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+    services.session_close(
+        session_id=world.session.pk, actor=world.facilitator, confirm_undecided=True
+    )
+    client.force_login(world.facilitator)
+
+    page = client.get(reverse("sessions:summary", args=[world.session.pk])).content.decode()
+
+    rows = _table_rows(page, "criteria-agreement")
+    resolution = _row_for(rows, "Resolution")
+    assert "1.00" in resolution and "Reliable" in resolution
+    assert "too few" not in resolution
+    assert "Not yet calibrated" in _row_for(rows, "Empathy")
 
 
 def test_joining_a_session_of_another_of_my_teams_switches_to_that_team(client):

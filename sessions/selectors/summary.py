@@ -3,6 +3,7 @@ function and the viewer policy like every other read."""
 
 from __future__ import annotations
 
+from agreement.display import alpha_or_words, has_interval
 from agreement.reviewers import LABEL_RULE, bias_figure
 
 from ..models import ActionItem, CalibrationSession, Consensus, Participant, SessionInteraction
@@ -138,8 +139,13 @@ def _criteria_agreement(report: dict | None, criteria: list) -> list[dict]:
             {
                 "criterion": criterion,
                 "level": alpha.get("level") or (block.get("spec") or {}).get("level"),
-                "alpha": alpha,
-                "alpha_interval": block.get("alpha_interval"),
+                # The minimum-data rule: no figure, colour or reading without an interval.
+                "alpha": alpha_or_words(alpha) or {},
+                "alpha_interval": (
+                    block.get("alpha_interval")
+                    if has_interval(block.get("alpha_interval"))
+                    else None
+                ),
                 "exact_agreement": descriptives.get("exact_agreement"),
                 "mean_disagreement": block.get("mean_disagreement"),
                 "n_ratings": descriptives.get("n_ratings"),
@@ -157,7 +163,7 @@ def _critical_agreement(report: dict | None, criteria: list) -> dict | None:
     return {
         "names": [criterion.name for criterion in criteria if str(criterion.pk) in ids],
         "agreement": critical.get("agreement"),
-        "alpha": critical.get("alpha"),
+        "alpha": alpha_or_words(critical.get("alpha")),
         "reason": critical.get("reason"),
     }
 
@@ -214,7 +220,8 @@ def session_summary(*, session: CalibrationSession, user) -> dict:
                 "undecided": [row for row in rows if row["consensus"] is None],
             }
         )
-    report = session_report(session=session, viewer=user, n_resamples=1000)
+    # A closed session's stored figures, with the resamples they were computed with.
+    report = session_report(session=session, viewer=user, n_resamples=None)
     policy = ViewerPolicy.for_viewer(session, user)
     by_participant = {str(p.pk): p for p in participants}
     reviewers = []
