@@ -144,9 +144,17 @@ def test_a_criterion_review_ends_in_a_new_version_and_the_next_session_reads_the
     expect(one.get_by_test_id("relevant-yes")).to_be_checked()
 
     # A participant proposes a new criterion; it joins the list for everyone.
+    two.get_by_test_id("propose-open").click()
     two.get_by_test_id("propose-name").fill("Next steps")
     two.get_by_test_id("propose-submit").click()
     expect(item_button(facilitator, "Next steps")).to_be_visible()
+
+    # Closing with undecided criteria asks first; saying no keeps the review going.
+    asked = []
+    facilitator.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    facilitator.get_by_test_id("review-close").click()
+    expect(facilitator.get_by_test_id("session-status")).to_have_text("In progress")
+    assert asked and "4 items are still undecided" in asked[0]
 
     # The reveal: tallies and comments for everyone.
     facilitator.get_by_test_id("review-reveal").click()

@@ -73,7 +73,7 @@ function start(rootElement) {
               dataset: { testid: "review-item", itemId: entry.id },
               onclick: () => select(entry.id),
             },
-            h("span", { class: "tab-number", text: entry.number }),
+            h("span", { class: "review-nav-num", text: entry.number }),
             h("span", { class: "review-nav-name", text: itemTitle(entry) }),
             h(
               "span",
@@ -383,11 +383,11 @@ function start(rootElement) {
       snap.participants.map((person) =>
         h(
           "li",
-          { class: `person${person.online ? " is-online" : ""}`, dataset: { testid: "person" } },
-          h("span", { class: "presence-dot", "aria-hidden": "true" }),
-          h("span", { text: person.name }),
-          h("span", { class: "muted", text: person.role === "facilitator" ? " · facilitator" : "" }),
-          h("span", { class: "visually-hidden", text: person.online ? " (online)" : " (offline)" }),
+          { class: `person${person.online ? " is-online" : ""}`, dataset: { testid: "presence", online: String(person.online) } },
+          h("span", { class: `dot${person.online ? " is-online" : ""}`, title: person.online ? "Online" : "Not connected" }),
+          h("span", { class: "visually-hidden", text: person.online ? "online: " : "offline: " }),
+          h("span", { class: "person-name", text: person.name }),
+          person.role === "facilitator" ? h("span", { class: "muted", text: "facilitator" }) : null,
         ),
       ),
     );
@@ -407,7 +407,10 @@ function start(rootElement) {
       guidance_wrong: value("guidance_wrong"),
       scale: value("scale"),
     }, "Criterion proposed: the group reviews it like the others.");
-    if (answer) form.reset();
+    if (answer) {
+      form.reset();
+      els.propose.querySelector("details").open = false;
+    }
   });
 
   function renderBanner() {

@@ -61,6 +61,9 @@ export function evidencePanel(item) {
       ? h("dl", { class: "review-figures" }, figures.flatMap(([label, value]) => [h("dt", { text: label }), h("dd", { text: value })]))
       : null,
     evidence.basis ? h("p", { class: "muted", text: evidence.basis }) : null,
+    (evidence.flags || []).length
+      ? h("ul", { class: "review-flags" }, evidence.flags.map((flag) => h("li", { class: "badge badge-warning", text: flag })))
+      : null,
     h("h4", { text: `Calibration notes (${notes.length})` }),
     notes.length
       ? h(
@@ -101,7 +104,7 @@ export function talliesBlock(snap, item) {
   return h(
     "section",
     { class: "review-tallies", dataset: { testid: "review-tallies" } },
-    h("h3", { text: "Answers" }),
+    h("h3", { text: `Answers (${item.answers.length})` }),
     snap.questions.map((question) => tallyLine(question.text, tallies[question.name] || {}, CHOICES)),
     tallyLine("Proposals", tallies.proposal || {}, PROPOSALS),
   );
