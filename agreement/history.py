@@ -86,17 +86,21 @@ def criterion_flags(
     *, rates: Rates, n_sessions: int, periods: Sequence[dict] = (), judged: bool = True
 ) -> list[str]:
     """The flags of one criterion series, in words. ``periods`` are agreement.trends points in
-    date order (``thin`` ones have no interval and never count towards low agreement)."""
+    date order; only those with enough units for an interval (MIN_UNITS_FOR_CI) and an alpha
+    count towards low agreement (the rule needs no bootstrap, so a page may skip it)."""
     if not judged or n_sessions < MIN_SESSIONS_TO_JUDGE:
         return []
     flags = []
-    plotted = [p for p in periods if not p["thin"]][-LOW_AGREEMENT_PERIODS:]
+    enough = [
+        p for p in periods if p["n_units"] >= MIN_UNITS_FOR_CI and p["alpha"]["alpha"] is not None
+    ]
+    plotted = enough[-LOW_AGREEMENT_PERIODS:]
     if len(plotted) == LOW_AGREEMENT_PERIODS and all(
-        p["alpha"]["alpha"] is not None and p["alpha"]["alpha"] < TENTATIVE for p in plotted
+        p["alpha"]["alpha"] < TENTATIVE for p in plotted
     ):
         flags.append(
             f"Low agreement: alpha below {TENTATIVE:.3f} in each of the last "
-            f"{LOW_AGREEMENT_PERIODS} periods with enough data"
+            f"{LOW_AGREEMENT_PERIODS} periods with enough units"
         )
     if rates.na is not None and rates.na >= HIGH_NA_RATE:
         flags.append(f"High N/A rate: {rates.na:.0%} of answers")

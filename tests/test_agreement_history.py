@@ -64,13 +64,13 @@ def test_rates_need_something_behind_them():
     ) == Rates(na=0.2, fail=None, disputed=0.25)
 
 
-def point(alpha, thin=False):
-    return {"alpha": {"alpha": alpha}, "thin": thin}
+def point(alpha, n_units=MIN_UNITS_FOR_CI):
+    return {"alpha": {"alpha": alpha}, "n_units": n_units}
 
 
 def test_flags_need_enough_history_and_cross_their_thresholds():
     high = Rates(na=HIGH_NA_RATE, fail=HIGH_FAIL_RATE, disputed=OFTEN_DISPUTED)
-    low = [point(0.9), point(0.3), point(None, thin=True), point(0.5)]
+    low = [point(0.9), point(0.3), point(0.1, n_units=MIN_UNITS_FOR_CI - 1), point(0.5)]
 
     flags = criterion_flags(rates=high, n_sessions=MIN_SESSIONS_TO_JUDGE, periods=low)
 

@@ -23,7 +23,7 @@ def ratings(session, interaction, reviewer, criterion):
     point apart, N/A from the first reviewer in every first session. Resolution: all over."""
     if criterion.name == "Verified identity":
         return 0 if (reviewer == 2 and interaction == 1) else 1
-    if criterion.name == "Empathy":
+    if criterion.name.startswith("Empathy"):
         if session == 0 and reviewer == 0:
             return None
         return min(5, interaction * 2 + 1 + (reviewer == 2))
