@@ -8,10 +8,9 @@ differ. Answers are blind like scores: the frame each viewer gets comes from
 
 from __future__ import annotations
 
-from channels.db import database_sync_to_async
-
 from . import selectors
 from .consumers import SessionConsumer
+from .hub import db
 from .models import (
     CalibrationSession,
     ReviewAnswerChoice,
@@ -84,8 +83,10 @@ class ReviewConsumer(SessionConsumer):
     # After a reconnect the outbox re-sends one answer per criterion at once.
     BURST = 80
 
-    @database_sync_to_async
-    def _is_participant(self) -> bool:
+    async def _is_participant(self) -> bool:
+        return await db(self._reviews)()
+
+    def _reviews(self) -> bool:
         participant = selectors.participant_for(session_id=self.session_id, user=self.user)
         return participant is not None and participant.session.kind == SessionKind.CRITERION_REVIEW
 
@@ -100,7 +101,7 @@ class ReviewConsumer(SessionConsumer):
         return review_snapshot(session=session, user=self.user)
 
     async def handle_answer_save(self, values, ref):
-        result = await database_sync_to_async(reviewing.review_answer_save)(
+        result = await db(reviewing.review_answer_save)(
             session_id=self.session_id,
             user=self.user,
             item_id=values["item"],
@@ -119,19 +120,19 @@ class ReviewConsumer(SessionConsumer):
         return {"saved": "answer", "item": result.answer.item_id, "applied": result.applied}
 
     async def handle_focus(self, values, ref):
-        await database_sync_to_async(reviewing.review_focus)(
+        await db(reviewing.review_focus)(
             session_id=self.session_id, actor=self.user, item_id=values["item"]
         )
         return {"saved": "focus"}
 
     async def handle_reveal(self, values, ref):
-        await database_sync_to_async(reviewing.review_reveal)(
+        await db(reviewing.review_reveal)(
             session_id=self.session_id, actor=self.user, item_id=values["item"]
         )
         return {"saved": "reveal"}
 
     async def handle_propose(self, values, ref):
-        item = await database_sync_to_async(reviewing.review_propose)(
+        item = await db(reviewing.review_propose)(
             session_id=self.session_id,
             user=self.user,
             name=values["name"],
@@ -158,7 +159,7 @@ class ReviewConsumer(SessionConsumer):
                 critical=bool(values["critical"]),
                 na_allowed=bool(values["na_allowed"]),
             )
-        await database_sync_to_async(reviewing.review_decide)(
+        await db(reviewing.review_decide)(
             session_id=self.session_id,
             actor=self.user,
             item_id=values["item"],
@@ -169,7 +170,7 @@ class ReviewConsumer(SessionConsumer):
         return {"saved": "decision"}
 
     async def handle_close(self, values, ref):
-        await database_sync_to_async(reviewing.review_close)(
+        await db(reviewing.review_close)(
             session_id=self.session_id,
             actor=self.user,
             confirm_undecided=bool(values.get("confirm_undecided")),
