@@ -40,7 +40,7 @@ from django.db import InterfaceError, OperationalError
 
 from . import protocol, selectors, services
 from .hub import Hub, View, db, hub_for, hub_leave
-from .models import CalibrationSession, UnsubmittedPolicy
+from .models import CalibrationSession, SessionKind, UnsubmittedPolicy
 from .protocol import FLAG, ID, RATING, TEXT, TIMESTAMP, FrameError, Message, optional, required
 from .selectors import snapshot as snapshots
 
@@ -243,8 +243,12 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             logger.exception("Session %s websocket: cleanup failed", self._id())
 
     async def _is_participant(self) -> bool:
-        participant_for = db(selectors.participant_for)
-        return await participant_for(session_id=self.session_id, user=self.user) is not None
+        return await db(self._scoring_participant)()
+
+    def _scoring_participant(self) -> bool:
+        participant = selectors.participant_for(session_id=self.session_id, user=self.user)
+        # A criterion review has a consumer of its own (consumers_review), not this one.
+        return participant is not None and participant.session.kind == SessionKind.SCORING
 
     # --- incoming frames ---------------------------------------------------------------
 

@@ -215,3 +215,9 @@ async def test_a_participant_proposes_and_the_facilitator_decides_over_the_socke
     assert (item.decision, item.rationale) == ("add", "Customers ask.")
     for socket in (reviewer, facilitator):
         await socket.disconnect()
+
+
+async def test_a_review_is_not_reachable_on_the_scoring_route():
+    world = await make_review()
+    _, connected, code = await connect(world.reviewers[0], world.session)
+    assert (connected, code) == (False, 4403)
