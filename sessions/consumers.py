@@ -97,6 +97,17 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         "consensus.accept_unanimous": Message(
             "handle_consensus_accept_unanimous", {"item": required(ID), "criterion": optional(ID)}
         ),
+        # A wish to discuss one criterion of one interaction, before or after the reveal.
+        "flag.set": Message(
+            "handle_flag_set",
+            {"item": required(ID), "criterion": required(ID), "flagged": required(FLAG)},
+        ),
+        # The discussion's time box; "minutes" is a whole number (the service says 1 to 60).
+        "timebox.start": Message(
+            "handle_timebox_start",
+            {"item": required(ID), "criterion": required(ID), "minutes": required(ID)},
+        ),
+        "timebox.stop": Message("handle_timebox_stop"),
         "action.add": Message("handle_action_add", {"text": required(TEXT), "owner": optional(ID)}),
         "action.remove": Message("handle_action_remove", {"id": required(ID)}),
         "nudge": Message("handle_nudge", {"participant": required(ID)}),
@@ -426,6 +437,30 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             criterion_id=values["criterion"],
         )
         return {"saved": "consensus", "recorded": recorded}
+
+    async def handle_flag_set(self, values, ref):
+        flagged = await db(services.discussion_flag_set)(
+            session_id=self.session_id,
+            user=self.user,
+            item_id=values["item"],
+            criterion_id=values["criterion"],
+            flagged=values["flagged"],
+        )
+        return {"saved": "flag", "flagged": flagged}
+
+    async def handle_timebox_start(self, values, ref):
+        await db(services.discussion_timebox_start)(
+            session_id=self.session_id,
+            actor=self.user,
+            item_id=values["item"],
+            criterion_id=values["criterion"],
+            minutes=values["minutes"],
+        )
+        return {"saved": "timebox"}
+
+    async def handle_timebox_stop(self, values, ref):
+        await db(services.discussion_timebox_stop)(session_id=self.session_id, actor=self.user)
+        return {"saved": "timebox"}
 
     async def handle_action_add(self, values, ref):
         action = await db(services.action_item_add)(

@@ -75,6 +75,8 @@ def session_state(session) -> dict:
         ActionItem,
         CalibrationSession,
         Consensus,
+        DiscussionFlag,
+        DiscussionTimebox,
         Participant,
         Revision,
         Score,
@@ -118,4 +120,10 @@ def session_state(session) -> dict:
             ActionItem.objects.filter(session=session).order_by("pk").values("pk", "text", "owner")
         ),
         "transitions": list(Transition.objects.filter(session=session).order_by("pk").values("pk")),
+        "flags": list(
+            DiscussionFlag.objects.filter(item__session=session).order_by("pk").values("pk")
+        ),
+        "timebox": list(
+            DiscussionTimebox.objects.filter(session=session).values("criterion", "started_at")
+        ),
     }

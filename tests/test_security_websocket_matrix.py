@@ -62,6 +62,10 @@ EXPECTED_ACKS = {
     "action.remove": ack(FACILITATOR, [DRAFT, SCORING, REVEALED]),
     "nudge": ack(FACILITATOR, [SCORING]),
     "close": ack(FACILITATOR, [REVEALED, CLOSED]),
+    # A flag is a wish to discuss, allowed from the lobby until the session closes.
+    "flag.set": ack(SCORERS, [DRAFT, SCORING, REVEALED]),
+    "timebox.start": ack(FACILITATOR, [REVEALED]),  # for a revealed interaction only
+    "timebox.stop": ack(FACILITATOR, STATES),  # stopping none changes nothing
 }
 READS = {"ping", "sync"}
 ANSWER_TYPE = {"ping": "pong", "sync": "snapshot"}
@@ -114,6 +118,9 @@ def build_room(state: str) -> Room:
         "action.remove": {"id": action.pk},
         "nudge": {"participant": target.pk},
         "close": {"confirm_undecided": True},
+        "flag.set": {"item": item.pk, "criterion": world.numeric.pk, "flagged": True},
+        "timebox.start": {"item": item.pk, "criterion": world.numeric.pk, "minutes": 3},
+        "timebox.stop": {},
     }
     people = {
         "anonymous": None,

@@ -37,6 +37,8 @@ from ..models import (
     CalibrationSession,
     Connection,
     Consensus,
+    DiscussionFlag,
+    DiscussionTimebox,
     Participant,
     Score,
     SessionInteraction,
@@ -89,6 +91,10 @@ class SharedState:
     # figures once computed ({"agreement": …}): see shared_figures.
     fingerprint: tuple = ()
     figures: dict = field(default_factory=dict, compare=False, repr=False)
+    # Reviewers' flags: (item id, criterion id) -> the Participants who flagged it, labelled
+    # per viewer (never a rating); and the discussion's running time box, or None.
+    flags: dict = field(default_factory=dict)
+    timebox: dict | None = None
 
     @property
     def agreement(self) -> dict | None:
@@ -247,6 +253,13 @@ def _build_shared_state(session: CalibrationSession) -> SharedState:
             if record["na"] or record["value"] is not None
         }
         queue_input.append((item.pk, ranking, agreed))
+    flags: dict[tuple[int, int], list[Participant]] = defaultdict(list)
+    for item_id, criterion_id, participant_id in (
+        DiscussionFlag.objects.filter(item__session=session)
+        .order_by("created_at", "id")
+        .values_list("item_id", "criterion_id", "participant_id")
+    ):
+        flags[(item_id, criterion_id)].append(by_pk[participant_id])
     actions = ActionItem.objects.filter(session=session).select_related("owner").order_by("id")
     notes = _notes_payload(session, criteria, items)
     return SharedState(
@@ -263,7 +276,11 @@ def _build_shared_state(session: CalibrationSession) -> SharedState:
         # Alpha, its 95% interval and a reading per criterion and interaction (revealed only)
         # follow from this: see shared_figures.
         fingerprint=_fingerprint(session, revealed),
-        consensus_progress=discussion_queue(queue_input),
+        consensus_progress=discussion_queue(
+            queue_input, {key: len(people) for key, people in flags.items()}
+        ),
+        flags=dict(flags),
+        timebox=_timebox_section(session),
         action_items=[
             {
                 "id": action.pk,
@@ -360,6 +377,39 @@ def _criterion_payload(criterion, notes: dict | None = None) -> dict:
         "choices": [[value, label] for value, label in scale.choices()],
         "fail_values": list(scale.effective_fail_values),
     }
+
+
+def _timebox_section(session: CalibrationSession) -> dict | None:
+    """The running time box with its stored start: a reload shows the same time left."""
+    if session.status == SessionStatus.CLOSED:
+        return None
+    timebox = DiscussionTimebox.objects.filter(session=session).first()
+    if timebox is None:
+        return None
+    return {
+        "item": timebox.item_id,
+        "criterion": timebox.criterion_id,
+        "minutes": timebox.minutes,
+        "started_at": iso_time(timebox.started_at),
+        "ends_at": iso_time(timebox.ends_at),
+    }
+
+
+def _flags_section(shared: SharedState, policy: ViewerPolicy, viewer: ViewerContext) -> dict:
+    """{item: {criterion: {count, by, mine}}}. Everyone learns how many want to discuss a
+    criterion and whether they do; only the facilitator learns who, named as their ratings are
+    (aliases in an anonymous session, and only once the first reveal has dealt them: before it
+    the letters follow the order people were added and would link alias to name)."""
+    me = viewer.participant
+    names = viewer.is_facilitator and (not policy.anonymous or bool(shared.revealed_ids))
+    section: dict[str, dict] = defaultdict(dict)
+    for (item_id, criterion_id), people in shared.flags.items():
+        section[str(item_id)][str(criterion_id)] = {
+            "count": len(people),
+            "by": [policy.rating_label(p) for p in people] if names else [],
+            "mine": me is not None and any(p.pk == me.pk for p in people),
+        }
+    return dict(section)
 
 
 def _session_section(session: CalibrationSession) -> dict:
@@ -559,6 +609,8 @@ def viewer_frame(
         "figures_help": FIGURES_HELP,
         "action_items": shared.action_items,
         "consensus_progress": shared.consensus_progress,
+        "flags": _flags_section(shared, policy, viewer),
+        "timebox": shared.timebox,
     }
 
 
