@@ -37,7 +37,7 @@ def test_the_evidence_says_what_history_there_is_with_its_counts():
     # Too little history: no agreement figure, but the rates with what they count.
     assert "Agreement (alpha)" not in figures
     assert figures["Rated failed"] == "50% (1 of 2 ratings)"
-    assert identity["basis"].startswith("Over the 1 most recent scoring session")
+    assert identity["basis"].startswith("From its one scoring session")
 
 
 def test_a_criterion_no_scoring_session_used_says_so():
@@ -108,3 +108,32 @@ def test_the_summary_lists_the_changes_the_review_wrote():
     summary = review_summary(session=session, user=world.reviewers[0])
     assert [entry["rationale"] for entry in summary["changes"]] == ["Nobody uses it."]
     assert summary["items"][2]["question_rows"][0]["yes"] == 0
+
+
+def test_after_a_scale_change_the_next_review_does_not_pool_the_old_scale():
+    world = ReviewWorld()
+    close_scoring_session(world)
+    world.start()
+    empathy = world.items[1]
+    world.reveal(empathy)
+    world.decide(
+        empathy,
+        "change",
+        "Five points were never used.",
+        reviewing.DecisionInput(
+            name="Empathy", scale_kind="numeric", scale_points=3, fail_values="1", weight="1"
+        ),
+    )
+    closed = reviewing.review_close(session_id=world.session.pk, actor=world.facilitator)
+    again = reviewing.review_create(
+        team=world.team,
+        facilitator=world.facilitator,
+        title="Next quarter",
+        scorecard_version=closed.resulting_version,
+        reviewers=world.reviewers,
+    )
+    items = review_snapshot(session=again, user=world.facilitator)["items"]
+    by_name = {item["name"]: item["evidence"] for item in items}
+    # Empathy's history was on 1–5: not pooled with its new 1–3 series.
+    assert by_name["Empathy"]["basis"] == "1 earlier session is on another scale, not pooled."
+    assert by_name["Verified identity"]["basis"].startswith("From its one scoring session")

@@ -174,16 +174,19 @@ def _evidence_payload(evidence) -> dict:
     ]
     basis = ""
     if evidence.n_sessions:
+        sessions = (
+            "its one scoring session"
+            if evidence.n_sessions == 1
+            else f"its {evidence.n_sessions} most recent scoring sessions"
+        )
         basis = (
-            f"Over the {evidence.n_sessions} most recent scoring session"
-            f"{'s' if evidence.n_sessions != 1 else ''} on its current scale ({evidence.scale}), "
+            f"From {sessions} on its current scale ({evidence.scale}), "
             f"{evidence.first_held:%-d %b %Y} to {evidence.last_held:%-d %b %Y}."
         )
-        if evidence.earlier_sessions:
-            basis += (
-                f" {evidence.earlier_sessions} earlier session"
-                f"{'s' if evidence.earlier_sessions != 1 else ''} on another scale are not pooled."
-            )
+    if evidence.earlier_sessions:
+        count = evidence.earlier_sessions
+        earlier = "1 earlier session is" if count == 1 else f"{count} earlier sessions are"
+        basis += f"{' ' if basis else ''}{earlier} on another scale, not pooled."
     return {
         "shortfall": evidence.shortfall,
         "figures": figures,
