@@ -13,10 +13,12 @@ agreement.history's.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from django.db.models import Count, F, Max, Min, Q, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth, TruncQuarter, TruncWeek
@@ -143,7 +145,13 @@ def _scoring(queryset):
 def _windowed(criterion_ids: Iterable[int], *, newest: int | None, oldest: int | None) -> list:
     """Summary rows of the criteria, each criterion's ``newest`` latest and ``oldest`` earliest
     sessions (None: all), in one query whatever the number of sessions."""
+    fields = ("session_id", "criterion_id", "held_on_date", "n_ratings", "n_na", "n_fail")
     rows = _scoring(SessionCriterionSummary.objects.filter(criterion_id__in=list(criterion_ids)))
+    # Only the columns needed (the window sorts every row; the stored unit counts and alpha
+    # would make it spill to disk), and how many sessions each criterion has in all.
+    rows = rows.values(*fields, "most_disputed").annotate(
+        in_criterion=Window(Count("pk"), partition_by=[F("criterion_id")]),
+    )
     keep = Q()
     if newest is not None:
         rows = rows.annotate(
@@ -165,19 +173,13 @@ def _windowed(criterion_ids: Iterable[int], *, newest: int | None, oldest: int |
         keep |= Q(oldest_rank__lte=oldest)
     if newest is not None or oldest is not None:
         rows = rows.filter(keep)
-    fields = ("session_id", "criterion_id", "held_on_date", "n_ratings", "n_na", "n_fail")
     return [
-        {**dict(zip(fields, values, strict=True)), "n_disputed": int(disputed)}
-        for *values, disputed in rows.values_list(*fields, "most_disputed")
+        {
+            **{name: row[name] for name in (*fields, "in_criterion")},
+            "n_disputed": int(row["most_disputed"]),
+        }
+        for row in rows
     ]
-
-
-def _series_counts(criterion_ids: Iterable[int]) -> dict[int, int]:
-    """Scoring sessions per criterion id (one row per session and criterion)."""
-    rows = _scoring(SessionCriterionSummary.objects.filter(criterion_id__in=list(criterion_ids)))
-    return dict(
-        rows.values("criterion_id").annotate(n=Count("pk")).values_list("criterion_id", "n")
-    )
 
 
 def _patterns_of(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], dict[str, int]]:
@@ -282,12 +284,9 @@ def _build(
     points=(),
     lead: str | None = None,
 ) -> CriterionEvidence:
-    blocks = [
-        pattern_block(meta.specs[criterion_id], patterns)
-        for criterion_id, patterns in pool.patterns.items()
-        if patterns
-    ]
-    figures = agreement_figures(blocks, key=f"evidence:{meta.series.id}", n_resamples=n_resamples)
+    figures = _figures(
+        meta.specs, pool.patterns, key=f"evidence:{meta.series.id}", n_resamples=n_resamples
+    )
     c = pool.counts
     rates = criterion_rates(
         n_ratings=c["n_ratings"],
@@ -338,6 +337,30 @@ def _build(
     )
 
 
+def _figures(specs: dict, patterns: dict, *, key: str, n_resamples: int) -> dict:
+    """agreement_figures of the pooled patterns, memoised by exactly what they are computed
+    from (each criterion version's scale and its pattern counts, the seed key, the resamples):
+    closed sessions never change, so a past period's figures are computed once per process,
+    and any new session changes the inputs and so the entry."""
+    frozen = tuple(
+        sorted(
+            (
+                (specs[criterion_id], tuple(sorted(found.items())))
+                for criterion_id, found in patterns.items()
+                if found
+            ),
+            key=repr,  # one order for one input, whatever order the database returned
+        )
+    )
+    return copy.deepcopy(_figures_of(frozen, key, n_resamples))
+
+
+@lru_cache(maxsize=4096)
+def _figures_of(frozen: tuple, key: str, n_resamples: int) -> dict:
+    blocks = [pattern_block(spec, dict(found)) for spec, found in frozen]
+    return agreement_figures(blocks, key=key, n_resamples=n_resamples)
+
+
 def _pool_rows(rows: list[dict], metas: dict[int, _Meta], pairs_patterns: dict) -> _Pool:
     pool = _Pool()
     for row in rows:
@@ -361,7 +384,7 @@ def criterion_evidence(
 ) -> dict[uuid.UUID, CriterionEvidence]:
     """Each criterion's evidence over its ``recent`` latest closed scoring sessions in its
     current series (the series of the newest version that holds its key), with its
-    calibration notes. ``keys``: only those criteria. Six queries for any history.
+    calibration notes. ``keys``: only those criteria. Four queries for any history.
     """
     criteria = criteria_history(scorecard=scorecard, keys=keys)
     for criterion in criteria:
@@ -369,12 +392,13 @@ def criterion_evidence(
     metas = _metas(criteria)
     runs = criterion_series(criteria)
     current = {key: metas[series[-1].criterion_ids[0]] for key, series in runs.items()}
-    current_ids = [i for m in current.values() for i in m.series.criterion_ids]
-    counts = _series_counts(metas)
-    rows = _windowed(current_ids, newest=recent, oldest=None)
+    current_ids = {i for m in current.values() for i in m.series.criterion_ids}
+    rows = _windowed(list(metas), newest=recent, oldest=None)
+    counts = {row["criterion_id"]: row["in_criterion"] for row in rows}
     by_key: dict[uuid.UUID, list[dict]] = {}
     for row in _newest_first(rows):
-        by_key.setdefault(metas[row["criterion_id"]].series.key, []).append(row)
+        if row["criterion_id"] in current_ids:
+            by_key.setdefault(metas[row["criterion_id"]].series.key, []).append(row)
     chosen = {key: found[:recent] for key, found in by_key.items()}
     patterns = _patterns_of(
         {(r["session_id"], r["criterion_id"]) for found in chosen.values() for r in found}
@@ -499,12 +523,11 @@ def _points(meta: _Meta, periods: dict, period: str, n_resamples: int) -> list[d
     out = []
     for start in sorted(periods):
         at = periods[start]
-        blocks = [
-            pattern_block(meta.specs[criterion_id], patterns)
-            for criterion_id, patterns in at["patterns"].items()
-        ]
-        figures = agreement_figures(
-            blocks, key=f"health:{meta.series.id}:{start}", n_resamples=n_resamples
+        figures = _figures(
+            meta.specs,
+            at["patterns"],
+            key=f"health:{meta.series.id}:{start}",
+            n_resamples=n_resamples,
         )
         out.append(
             {
