@@ -138,8 +138,14 @@ def test_a_criterion_review_ends_in_a_new_version_and_the_next_session_reads_the
     # Nothing of an answer reached anyone else before the reveal, not even the facilitator.
     assert SECRET_ONE not in everything_on(two) and SECRET_ONE not in everything_on(facilitator)
     assert SECRET_TWO not in everything_on(one) and SECRET_TWO not in everything_on(facilitator)
-    # An answer survives a reload.
+    # An answer survives a reload, a half-written one too.
+    item_button(one, "Resolution").click()
+    one.get_by_test_id("answer-comment").fill("Half a thought")
+    expect(one.get_by_test_id("answer-state")).to_contain_text("Saved")
     one.reload()
+    expect(one.get_by_test_id("review-title")).to_have_text("Resolution")
+    expect(one.get_by_test_id("answer-comment")).to_have_value("Half a thought")
+    item_button(one, "Verified identity").click()
     expect(one.get_by_test_id("answer-comment")).to_have_value(SECRET_ONE)
     expect(one.get_by_test_id("relevant-yes")).to_be_checked()
 

@@ -141,7 +141,7 @@ function start(rootElement) {
   }
 
   function mine(current) {
-    return outbox.pending(current.id) || snap.my_answers[String(current.id)] || {};
+    return outbox.merged(current.id, snap.my_answers[String(current.id)]) || {};
   }
 
   function radios(name, label, choices, value, onChange) {
@@ -234,7 +234,7 @@ function start(rootElement) {
     } else if (outbox.pending(id)) {
       status.textContent = live.state === "online" ? "Saving…" : "Kept on this device; sent when the connection is back.";
       status.classList.remove("is-error");
-    } else if (snap.my_answers[String(id)]) {
+    } else if (outbox.isSaved(id, snap.my_answers[String(id)])) {
       status.textContent = "Saved. Only you see your answer until the facilitator reveals it.";
       status.classList.remove("is-error");
     } else {

@@ -87,3 +87,15 @@ test("answers of items that were revealed are forgotten", () => {
   assert.equal(outbox.pending(1), undefined);
   assert.equal(outbox.pending(2).relevant, "no");
 });
+
+test("an acknowledged answer is what the form shows until a newer snapshot", () => {
+  const { outbox, last, healthy } = review();
+  healthy();
+  outbox.save(6, { comment: "unfinished" });
+  const [frame] = sent(last());
+  last().serverSend({ type: "ack", ref: frame.ref, saved: "answer", applied: true });
+  // An unfinished answer is not broadcast: the older snapshot still says nothing.
+  assert.equal(outbox.merged(6, undefined).comment, "unfinished");
+  assert.equal(outbox.isSaved(6, undefined), true);
+  assert.equal(outbox.merged(6, { comment: "newer elsewhere", ts: frame.ts + 5 }).comment, "newer elsewhere");
+});

@@ -39,6 +39,9 @@ export class AnswerOutbox extends EventTarget {
     this.entries = new Map(); // item id -> {item, ts, ...fields}
     this.refs = new Map(); // ref -> {item, ts}
     this.errors = new Map(); // item id -> message
+    // Answers the server acknowledged: an unfinished answer is not broadcast, so until the next
+    // snapshot these are the newest known values.
+    this.confirmed = new Map(); // item id -> entry
     this.lastTs = 0;
     for (const entry of this.#read()) this.entries.set(entry.item, entry);
     live.socket.addEventListener("healthy", () => this.flush());
@@ -57,6 +60,19 @@ export class AnswerOutbox extends EventTarget {
 
   error(item) {
     return this.errors.get(item) || "";
+  }
+
+  /** What to show for the viewer's answer on one item: unsent, else acknowledged, else saved. */
+  merged(item, saved) {
+    const confirmed = this.confirmed.get(item);
+    if (this.entries.has(item)) return this.entries.get(item);
+    if (confirmed && (!saved || (saved.ts || 0) <= confirmed.ts)) return confirmed;
+    return saved;
+  }
+
+  /** Whether the server holds the viewer's answer on one item. */
+  isSaved(item, saved) {
+    return !this.entries.has(item) && Boolean(this.confirmed.get(item) || saved);
   }
 
   /** Records a change of the viewer's answer on one item (all fields, as the form shows them). */
@@ -113,6 +129,7 @@ export class AnswerOutbox extends EventTarget {
       const entry = this.entries.get(sent.item);
       if (entry && entry.ts === sent.ts) {
         this.entries.delete(sent.item);
+        if (frame.applied !== false) this.confirmed.set(sent.item, entry);
         this.#write();
         if (frame.applied === false) this.live.sync();
       }
