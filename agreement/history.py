@@ -83,7 +83,12 @@ def criterion_rates(
 
 
 def criterion_flags(
-    *, rates: Rates, n_sessions: int, periods: Sequence[dict] = (), judged: bool = True
+    *,
+    rates: Rates,
+    n_sessions: int,
+    periods: Sequence[dict] = (),
+    judged: bool = True,
+    period_name: str = "periods",
 ) -> list[str]:
     """The flags of one criterion series, in words. ``periods`` are agreement.trends points in
     date order; only those with enough units for an interval (MIN_UNITS_FOR_CI) and an alpha
@@ -100,7 +105,7 @@ def criterion_flags(
     ):
         flags.append(
             f"Low agreement: alpha below {TENTATIVE:.3f} in each of the last "
-            f"{LOW_AGREEMENT_PERIODS} periods with enough units"
+            f"{LOW_AGREEMENT_PERIODS} {period_name} with enough units"
         )
     if rates.na is not None and rates.na >= HIGH_NA_RATE:
         flags.append(f"High N/A rate: {rates.na:.0%} of answers")

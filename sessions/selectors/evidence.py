@@ -282,6 +282,7 @@ def _build(
     earlier: int = 0,
     notes=(),
     points=(),
+    period_name: str = "periods",
     lead: str | None = None,
 ) -> CriterionEvidence:
     figures = _figures(
@@ -331,7 +332,11 @@ def _build(
         points=tuple(points),
         flags=tuple(
             criterion_flags(
-                rates=rates, n_sessions=pool.n_sessions, periods=points, judged=shortfall is None
+                rates=rates,
+                n_sessions=pool.n_sessions,
+                periods=points,
+                judged=shortfall is None,
+                period_name=period_name,
             )
         ),
     )
@@ -508,6 +513,7 @@ def team_criterion_evidence(
             in_series=pools[series_id].n_sessions,
             earlier=earlier.get(meta.series.key, 0) if meta.is_current else 0,
             points=_points(meta, periods, period, 0),
+            period_name=f"{period}s",
         )
         if evidence.flags:
             evidence = replace(evidence, points=tuple(_points(meta, periods, period, n_resamples)))
