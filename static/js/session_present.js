@@ -10,6 +10,7 @@ import { itemById, nextUndecided } from "./live/revealed.js";
 import { LiveSession } from "./live/session.js";
 import { createConversation } from "./present/conversation.js";
 import { createStage } from "./present/slides.js";
+import { createTimeboxDisplay, currentTimebox, DEFAULT_MINUTES, MAX_MINUTES } from "./room/timebox.js";
 import { settleFlashes } from "./room/flashes.js";
 
 const root = document.getElementById("live-present");
@@ -30,6 +31,11 @@ function present(rootElement) {
     conversation: $("[data-conversation]"),
     conversationToggle: $("[data-conversation-toggle]"),
     acceptKey: $("[data-accept-key]"),
+    timeboxControl: $("[data-timebox-control]"),
+    timeboxMinutes: $("#present-timebox-minutes"),
+    timeboxToggle: $("[data-timebox-toggle]"),
+    timeboxKey: $("[data-timebox-key]"),
+    timeboxElsewhere: $("[data-timebox-elsewhere]"),
   };
   let snap = readJsonScript("initial-snapshot");
   const live = LiveSession.forPage(rootElement);
@@ -38,6 +44,15 @@ function present(rootElement) {
   );
   const itemName = (id) => `Interaction ${numbers.get(Number(id)) ?? "?"}`;
   const stage = createStage({ live, stage: els.stage, snap: () => snap, itemName, open: openAt });
+  // A time box running on another criterion than the one on the stage: small, in the bar.
+  const elsewhere = createTimeboxDisplay({
+    snap: () => snap,
+    now: () => live.serverNow(),
+    label: (box) => `${snap.criteria.find((c) => c.id === box.criterion)?.name ?? "Criterion"} · ${itemName(box.item)}`,
+    shows: (box) => !timesShown(box),
+  });
+  els.timeboxElsewhere.append(elsewhere.el);
+  els.timeboxMinutes.value = String(DEFAULT_MINUTES);
   const conversation = createConversation({ panel: els.conversation, layout: els.layout, toggle: els.conversationToggle });
 
   let scope = null; // item id or "all"
@@ -82,6 +97,50 @@ function present(rootElement) {
     stage.show(scope, row);
     conversation.show(scope);
     els.acceptKey.hidden = !stage.canAccept();
+    renderTimeboxControl();
+    elsewhere.render();
+  }
+
+  /** Whether the time box `box` is the one of the criterion on the stage. */
+  function timesShown(box) {
+    const here = stage.shown();
+    return Boolean(here) && here.scope === box.item && here.criterion === box.criterion;
+  }
+
+  function canTimebox() {
+    return snap.me.is_facilitator && snap.session.status !== "closed" && scope !== "all" && Boolean(stage.shown());
+  }
+
+  function renderTimeboxControl() {
+    const allowed = canTimebox();
+    els.timeboxControl.hidden = !allowed;
+    els.timeboxKey.hidden = !allowed;
+    const running = currentTimebox(snap);
+    const here = running && timesShown(running);
+    els.timeboxToggle.replaceChildren(here ? "Stop time box " : "Time box ", Object.assign(document.createElement("kbd"), { textContent: "T" }));
+    els.timeboxToggle.dataset.running = String(Boolean(here));
+  }
+
+  /** T: start the time box on the criterion on the stage, or stop the one running on it. */
+  async function toggleTimebox() {
+    if (!canTimebox()) return;
+    const running = currentTimebox(snap);
+    const here = stage.shown();
+    const minutes = Number(els.timeboxMinutes.value);
+    els.timeboxToggle.disabled = true;
+    try {
+      if (running && timesShown(running)) {
+        await live.request("timebox.stop", {});
+      } else if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_MINUTES) {
+        toast(`A time box lasts 1 to ${MAX_MINUTES} minutes.`, { kind: "error" });
+      } else {
+        await live.request("timebox.start", { item: here.scope, criterion: here.criterion, minutes });
+      }
+    } catch (error) {
+      toast(error.message, { kind: "error" });
+    } finally {
+      els.timeboxToggle.disabled = false;
+    }
   }
 
   function renderBanner() {
@@ -94,6 +153,7 @@ function present(rootElement) {
   els.next.addEventListener("click", () => go(1));
   els.scope.addEventListener("change", () => setScope(els.scope.value));
   els.fullscreen.addEventListener("click", toggleFullscreen);
+  els.timeboxToggle.addEventListener("click", toggleTimebox);
 
   function toggleFullscreen() {
     if (document.fullscreenElement) document.exitFullscreen?.();
@@ -122,6 +182,9 @@ function present(rootElement) {
       go(Infinity);
     } else if (event.key === "f" || event.key === "F") {
       toggleFullscreen();
+    } else if ((event.key === "t" || event.key === "T") && canTimebox()) {
+      event.preventDefault();
+      toggleTimebox();
     } else if (event.key === "c" || event.key === "C") {
       event.preventDefault();
       conversation.toggle();

@@ -7,6 +7,8 @@ import { ConsensusBlock } from "../live/consensus.js";
 import { fill, h, toast } from "../live/dom.js";
 import { alphaText, alphaDefined, blockVerdict, criterionAlphaTitle, largeAlphaParts, rowLevel, rowLevelPill } from "../live/figures.js";
 import { distributionChart, isDecided, ratingChip, reviewerList } from "../live/ratings.js";
+import { flagBadge, sharedFlagInfo } from "../room/flags.js";
+import { createTimeboxDisplay } from "../room/timebox.js";
 import {
   criterionAlpha,
   excludedLine,
@@ -31,6 +33,15 @@ import {
  * @param {(itemId, criterionId) => void} options.open  shows one interaction at one criterion
  */
 export function createStage({ live, stage, snap, itemName, open }) {
+  let shown = null; // {scope, criterion} on the stage
+  // The time box, large on the slide of the criterion it times.
+  const timebox = createTimeboxDisplay({
+    snap,
+    now: () => live.serverNow(),
+    label: () => "",
+    shows: (box) => shown !== null && shown.scope === box.item && shown.criterion === box.criterion,
+    large: true,
+  });
   const blocks = new Map(); // "item:criterion" -> ConsensusBlock (keeps what is being typed)
   let shownKey = null; // which slide the stage holds
   let slots = null;
@@ -55,6 +66,8 @@ export function createStage({ live, stage, snap, itemName, open }) {
   function renderWaiting(scope) {
     shownKey = null;
     acceptable = null;
+    shown = null;
+    timebox.render();
     const item = scope === "all" ? null : itemById(snap(), scope);
     const anyRevealed = snap().items.some((i) => i.revealed);
     fill(
@@ -101,7 +114,7 @@ export function createStage({ live, stage, snap, itemName, open }) {
     slide.card = h(
       "article",
       { class: "present-card", "data-testid": "present-slide" },
-      h("div", { class: "present-head" }, h("div", { class: "present-head-main" }, slide.kicker, slide.progress, slide.title, slide.flags, slide.desc), slide.alpha),
+      h("div", { class: "present-head" }, h("div", { class: "present-head-main" }, slide.kicker, slide.progress, timebox.el, slide.title, slide.flags, slide.desc), slide.alpha),
       slide.unanimous,
       h("div", { class: "present-grid" }, slide.left, slide.right),
       slide.consensus,
@@ -121,6 +134,7 @@ export function createStage({ live, stage, snap, itemName, open }) {
     fill(slots.flags, ...flagNodes);
     slots.desc.textContent = criterion.description || "";
     slots.desc.hidden = !criterion.description;
+    timebox.render();
   }
 
   /**
@@ -178,8 +192,10 @@ export function createStage({ live, stage, snap, itemName, open }) {
     const { revealed: all, me, session } = snap();
     const revealed = all[String(scope)];
     const entries = revealed.ratings[String(criterion.id)] || [];
+    shown = { scope: Number(scope), criterion: criterion.id };
     fillHead(row, criterion, `${itemName(scope)} · ranked by disagreement`, [
       ...rankFlags(row, criterion),
+      flagBadge(sharedFlagInfo(snap(), scope, criterion.id), { large: true }),
       h("span", { class: "muted", text: row.n ? `${ratingsCount(row.n)} · ${criterion.scale}` : criterion.scale }),
     ]);
     fillAlpha(scope, criterion);
@@ -237,6 +253,7 @@ export function createStage({ live, stage, snap, itemName, open }) {
 
   function fillSession(row, criterion) {
     acceptable = null;
+    shown = { scope: "all", criterion: criterion.id };
     slots.unanimous.hidden = true;
     const revealed = revealedItems(snap());
     fillHead(row, criterion, `All interactions · mean disagreement over ${revealed.length} revealed`, [
@@ -251,7 +268,7 @@ export function createStage({ live, stage, snap, itemName, open }) {
         const go = h("button", { type: "button", class: "per-item-link", text: itemName(item.id) });
         go.addEventListener("click", () => open(item.id, criterion.id));
         return [
-          h("div", { class: "present-item-head" }, go, rowLevelPill(itemRow)),
+          h("div", { class: "present-item-head" }, go, flagBadge(sharedFlagInfo(snap(), item.id, criterion.id)), rowLevelPill(itemRow)),
           distributionChart(criterion, itemRow),
           h("p", { class: "present-item-consensus", text: agreed }),
         ];
@@ -263,5 +280,5 @@ export function createStage({ live, stage, snap, itemName, open }) {
     slots.consensus.replaceChildren();
   }
 
-  return { show, accept, canAccept: () => acceptable !== null };
+  return { show, accept, canAccept: () => acceptable !== null, shown: () => shown };
 }

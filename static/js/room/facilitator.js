@@ -4,6 +4,7 @@
 
 import { h, toast } from "../live/dom.js";
 import { nextUndecided, progressText } from "../live/revealed.js";
+import { DEFAULT_MINUTES, MAX_MINUTES, currentTimebox } from "./timebox.js";
 
 // The key for "Next undecided" (free in the room: the scorecard's keys are digits, N, C, L and
 // arrows, and only inside a criterion).
@@ -65,14 +66,43 @@ export function createFacilitator(state, card, { after, open }) {
     "Next undecided ",
     h("kbd", { text: "U" }),
   );
-  const discussGroup = h("div", { class: "fac-group", hidden: true }, progress, next);
+  const flagged = h("p", { class: "fac-flagged", "data-testid": "flagged-count", hidden: true });
+  // The time box of the criterion under discussion (the row chosen by U or by a click).
+  const minutes = h("input", { id: "timebox-minutes", type: "number", min: "1", max: String(MAX_MINUTES), value: String(DEFAULT_MINUTES), inputmode: "numeric", "data-testid": "timebox-minutes" });
+  const timeboxStart = h("button", { type: "button", class: "btn btn-small", "data-testid": "timebox-start" }, "Start");
+  const timeboxStop = h("button", { type: "button", class: "btn btn-small btn-ghost", "data-testid": "timebox-stop", hidden: true }, "Stop");
+  const timeboxFor = h("p", { class: "fac-timebox-for muted", "data-testid": "timebox-for" });
+  const timeboxGroup = h(
+    "div",
+    { class: "fac-timebox" },
+    h("div", { class: "fac-timebox-row" }, h("label", { for: "timebox-minutes", text: "Time box" }), minutes, h("span", { class: "muted", text: "min" }), timeboxStart, timeboxStop),
+    timeboxFor,
+  );
+  const discussGroup = h("div", { class: "fac-group", hidden: true }, progress, flagged, next, timeboxGroup);
   card.replaceChildren(h("h2", { class: "rail-heading", text: "Facilitator" }), hint, start, discussGroup, revealGroup, closeGroup);
 
   let last = null; // where "Next undecided" went last: {item, criterion, index}
+  let discussed = null; // the criterion under discussion: {item, criterion}
+  function setDiscussed(target) {
+    discussed = target ? { item: Number(target.item), criterion: Number(target.criterion) } : null;
+    render();
+  }
+  // A click or the focus on a ranking row makes it the criterion under discussion.
+  const pickRow = (event) => {
+    const row = event.target.closest?.('[data-testid="ranking-row"]');
+    const ranking = row?.closest('[data-testid="ranking"]');
+    if (row && ranking && state.snap.me.is_facilitator) {
+      const target = { item: ranking.dataset.itemId, criterion: row.dataset.criterionId };
+      if (Number(target.item) !== discussed?.item || Number(target.criterion) !== discussed?.criterion) setDiscussed(target);
+    }
+  };
+  document.addEventListener("focusin", pickRow);
+  document.addEventListener("click", pickRow);
   function goNextUndecided() {
     const target = nextUndecided(state.snap.consensus_progress?.queue, last);
     if (!target) return;
     last = target;
+    setDiscussed(target);
     open(target.item);
     const row = document.querySelector(
       `[data-testid="ranking"][data-item-id="${target.item}"] [data-testid="ranking-row"][data-criterion-id="${target.criterion}"]`,
@@ -96,6 +126,17 @@ export function createFacilitator(state, card, { after, open }) {
   });
 
   start.addEventListener("click", () => act(live, start, "start", {}, after));
+  timeboxStart.addEventListener("click", () => {
+    const value = Number(minutes.value);
+    if (!discussed) return;
+    if (!Number.isInteger(value) || value < 1 || value > MAX_MINUTES) {
+      toast(`A time box lasts 1 to ${MAX_MINUTES} minutes.`, { kind: "error" });
+      minutes.focus();
+      return;
+    }
+    act(live, timeboxStart, "timebox.start", { item: discussed.item, criterion: discussed.criterion, minutes: value }, after);
+  });
+  timeboxStop.addEventListener("click", () => act(live, timeboxStop, "timebox.stop", {}, after));
   revealItem.addEventListener("click", () => {
     if (state.active !== "all") act(live, revealItem, "reveal", { item: state.active, policy }, after);
   });
@@ -131,6 +172,10 @@ export function createFacilitator(state, card, { after, open }) {
     progress.textContent = progressWords;
     next.hidden = state.isClosed();
     next.disabled = !snap.consensus_progress?.queue?.length;
+    const flaggedCount = snap.consensus_progress?.flagged || 0;
+    flagged.hidden = !flaggedCount;
+    flagged.textContent = `⚑ ${flaggedCount} undecided ${flaggedCount === 1 ? "criterion" : "criteria"} flagged to discuss (first in the queue)`;
+    renderTimebox();
     if (status === "draft") {
       hint.textContent = "Reviewers can read the interactions. Open scoring when everyone is here.";
     } else if (status === "scoring") {
@@ -158,6 +203,23 @@ export function createFacilitator(state, card, { after, open }) {
     revealAll.textContent =
       unrevealed.length === snap.items.length ? "Reveal all interactions" : `Reveal the other ${unrevealed.length}`;
     if (unrevealed.length === 1 && item && !item.revealed) revealAll.hidden = true;
+  }
+
+  function renderTimebox() {
+    const { snap } = state;
+    const running = currentTimebox(snap);
+    timeboxGroup.hidden = state.isClosed();
+    timeboxStop.hidden = !running;
+    const target = discussed && state.criterionById(discussed.criterion);
+    timeboxStart.disabled = !target || !state.itemById(discussed.item)?.revealed;
+    if (target) {
+      const again = running && running.item === discussed.item && running.criterion === discussed.criterion;
+      timeboxStart.textContent = again ? "Restart" : "Start";
+      timeboxFor.textContent = `For ${target.name} (${state.itemName(discussed.item)}).`;
+    } else {
+      timeboxStart.textContent = "Start";
+      timeboxFor.textContent = "Choose a criterion (U, or a row of the ranking) to time its discussion.";
+    }
   }
 
   return { render };

@@ -1,5 +1,7 @@
-// The room's header: the session's status, the scoring timer and the progress of the
-// interaction on screen (or of all of them).
+// The room's header: the session's status, the scoring timer, the discussion's time box and the
+// progress of the interaction on screen (or of all of them).
+
+import { createTimeboxDisplay } from "./timebox.js";
 
 /** "4:05 left", "Time is up": the words of the timer for `left` seconds. */
 export function timerText(left) {
@@ -14,7 +16,16 @@ export function timerText(left) {
  * @param {object} els  status, timer, progress, progressLabel
  */
 export function createHeader(state, els) {
+  // The criterion under discussion and its time, for everyone in the room.
+  const timebox = createTimeboxDisplay({
+    snap: () => state.snap,
+    now: () => state.live.serverNow(),
+    label: (box) => `${state.criterionById(box.criterion)?.name ?? "Criterion"} · ${state.itemName(box.item)}`,
+  });
+  els.timer.after(timebox.el);
+
   function render() {
+    timebox.render();
     const { snap } = state;
     const { status, status_label: label } = snap.session;
     els.status.textContent = label;

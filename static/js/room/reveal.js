@@ -9,6 +9,7 @@ import { alphaHelp, criterionAlphaBadge, fillAlphaLine, rowLevel } from "../live
 import { distributionChart, isDecided, ratingChip, reviewerList } from "../live/ratings.js";
 import { excludedLine, raterCount, rankFlags, ratingsCount, revealSummary } from "../live/revealed.js";
 import { act } from "./facilitator.js";
+import { FLAG_KEY, createFlagToggle, flagBadge, flagInfo } from "./flags.js";
 import { createRevise } from "./revise.js";
 
 // On a focused ranking row, A accepts the answer everyone gave as the consensus.
@@ -62,7 +63,19 @@ export function createReveal(state, container) {
     );
     current = { itemId: item.id, agreement, agreementBar, acceptAll, rows: new Map(), ranking, excluded, summary };
     ranking.addEventListener("keydown", (event) => {
-      if (event.key.toLowerCase() !== ACCEPT_KEY || event.altKey || event.ctrlKey || event.metaKey) return;
+      if (event.altKey || event.ctrlKey || event.metaKey) return;
+      if (event.key.toLowerCase() === FLAG_KEY) {
+        // F anywhere on a row but in a field: the viewer's flag on that criterion.
+        const target = event.target;
+        if (["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) || target.isContentEditable) return;
+        const toggle = target.closest?.(".rank-row")?.querySelector('[data-testid="flag-toggle"]');
+        if (toggle && !toggle.hidden && !toggle.disabled) {
+          event.preventDefault();
+          toggle.click();
+        }
+        return;
+      }
+      if (event.key.toLowerCase() !== ACCEPT_KEY) return;
       if (event.target.classList?.contains("rank-row") !== true) return; // not while typing
       const button = event.target.querySelector('[data-testid="accept-unanimous"]');
       if (button && !button.hidden && !button.disabled) {
@@ -116,10 +129,15 @@ export function createReveal(state, container) {
   }
 
   function buildRow(itemId, criterion) {
-    const head = h("div", { class: "rank-head" });
+    // The head's text is redrawn on every snapshot; the flag toggle beside it stays (and keeps
+    // the focus).
+    const headInfo = h("div", { class: "rank-head-info" });
+    const head = h("div", { class: "rank-head" }, headInfo);
     const dist = h("div", { class: "rank-dist" });
     const people = h("div", { class: "rank-people" });
     const consensus = new ConsensusBlock({ live, itemId, criterion });
+    const flag = createFlagToggle({ live, itemId, criterionId: criterion.id });
+    head.append(flag.el);
     // A unanimous criterion is one line: everyone's answer, Accept, and its details on demand.
     const accept = h("button", { type: "button", class: "btn btn-primary btn-small", "data-testid": "accept-unanimous", title: "Accept as consensus (key A on the row)" }, "Accept ", h("kbd", { text: "A" }));
     accept.addEventListener("click", () => act(live, accept, "consensus.accept_unanimous", { item: itemId, criterion: criterion.id }));
@@ -138,15 +156,16 @@ export function createReveal(state, container) {
       li.classList.toggle("is-expanded", open);
       more.setAttribute("aria-expanded", String(open));
     });
-    return { li, head, dist, people, consensus, criterion, itemId, revise: null, accept, more, unanimous };
+    return { li, head, dist, people, consensus, criterion, itemId, revise: null, accept, more, unanimous, flag, headInfo };
   }
 
   function fillRow(rowRef, row, index, revealed) {
     const { criterion } = rowRef;
     const entries = revealed.ratings[String(criterion.id)] || [];
+    const flags = flagInfo(state.snap, rowRef.itemId, criterion.id);
     rowRef.li.dataset.level = rowLevel(row);
     rowRef.li.classList.toggle("has-flip", row.critical_flip);
-    rowRef.head.replaceChildren(
+    rowRef.headInfo.replaceChildren(
       h("span", { class: "rank-pos", "aria-hidden": "true", text: String(index + 1) }),
       h(
         "div",
@@ -158,9 +177,12 @@ export function createReveal(state, container) {
           rankFlags(row, criterion),
           row.n ? h("span", { class: "muted rank-n", text: ratingsCount(row.n) }) : null,
           criterionAlphaBadge(state.criterionAlpha(criterion.id), { revealedCount: state.revealedCount() }),
+          flagBadge(flags),
         ),
       ),
     );
+    rowRef.flag.update(flags, { enabled: state.snap.me.can_score && !state.isClosed() });
+    rowRef.li.classList.toggle("is-flagged", flags.count > 0);
     const agreed = revealed.consensus[String(criterion.id)];
     rowRef.li.classList.toggle("is-unanimous", Boolean(row.unanimous));
     rowRef.unanimous.hidden = !row.unanimous;

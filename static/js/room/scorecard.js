@@ -4,6 +4,7 @@
 // goes to the outbox (and so to localStorage) rather than being lost.
 
 import { h, toast, uniqueId } from "../live/dom.js";
+import { createFlagToggle, flagInfo } from "./flags.js";
 import { notesBlock } from "./notes.js";
 import { bindScorecardKeys, showsKey } from "./scorecard_keys.js";
 import { isRated } from "./state.js";
@@ -69,7 +70,8 @@ export function createScorecard(state, container) {
           h("kbd", {}, "0"), " N/A · ",
           h("kbd", {}, "↑"), h("kbd", {}, "↓"), " criterion · ",
           h("kbd", {}, "C"), " comment · ",
-          h("kbd", {}, "L"), " notes",
+          h("kbd", {}, "L"), " notes · ",
+          h("kbd", {}, "F"), " flag to discuss",
         ),
       ),
       notice,
@@ -126,6 +128,8 @@ export function createScorecard(state, container) {
     comment.addEventListener("input", () => scheduleComment(itemId, criterion, comment));
     comment.addEventListener("blur", () => flushComment(itemId, criterion, comment));
     const notes = notesBlock(criterion); // earlier sessions' calibration notes, collapsed
+    // Before the reveal too: a wish to discuss, never the rating.
+    const flag = createFlagToggle({ live, itemId, criterionId: criterion.id, compact: true });
     const guidance =
       criterion.guidance_right || criterion.guidance_wrong
         ? h(
@@ -150,6 +154,7 @@ export function createScorecard(state, container) {
         criterion.critical ? h("span", { class: "badge badge-danger", text: "Critical" }) : null,
         h("span", { class: "ls-scale", text: criterion.scale }),
         stateNote,
+        flag.el,
       ),
       criterion.description ? h("p", { class: "ls-desc", text: criterion.description }) : null,
       guidance,
@@ -158,7 +163,7 @@ export function createScorecard(state, container) {
       h("label", { class: "visually-hidden", for: commentId, text: `Comment on ${criterion.name}` }),
       comment,
     );
-    return { root, criterion, options, na, comment, state: stateNote, group, notes };
+    return { root, criterion, options, na, comment, state: stateNote, group, notes, flag };
   }
 
   function choose(itemId, criterion, value, na) {
@@ -191,6 +196,7 @@ export function createScorecard(state, container) {
     if (!item) return;
     const { snap } = state;
     const editable = state.canEditScores() && !item.revealed;
+    const status = snap.session.status;
     const missing = [];
     for (const ref of current.refs.values()) {
       const { criterion } = ref;
@@ -217,10 +223,10 @@ export function createScorecard(state, container) {
       const [text, kind] = saveState({ error: live.scoreError(item.id, criterion.id), score, online: live.state === "online" });
       ref.state.textContent = text;
       ref.state.dataset.kind = kind;
+      ref.flag.update(flagInfo(snap, item.id, criterion.id), { enabled: snap.me.can_score && status !== "closed" });
     }
     const submitted = snap.me.submitted.includes(item.id);
     const { submitButton: button, submitNote: note, notice } = current;
-    const status = snap.session.status;
     notice.hidden = status === "scoring";
     if (status === "draft") {
       notice.textContent = "Scoring opens when the facilitator starts it. Read the interaction in the meantime.";

@@ -1,5 +1,6 @@
 // Keys inside the scorecard: 1–9 rate, 0/N N/A, ↑/↓ move between criteria, ←/→ between answers,
-// C comments, L opens or closes the calibration notes, Esc leaves a comment.
+// C comments, L opens or closes the calibration notes, F flags the criterion to discuss, Esc
+// leaves a comment.
 
 /**
  * Whether a rating button shows its key beside its label: a numeric scale's label already
@@ -55,6 +56,9 @@ export function bindScorecardKeys(container, getRefs) {
     } else if (key === "c" || key === "C") {
       event.preventDefault();
       ref.comment.focus();
+    } else if ((key === "f" || key === "F") && ref.flag && !ref.flag.el.hidden && !ref.flag.el.disabled) {
+      event.preventDefault();
+      ref.flag.el.click();
     } else if ((key === "l" || key === "L") && ref.notes) {
       event.preventDefault();
       ref.notes.open = !ref.notes.open;

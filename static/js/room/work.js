@@ -5,6 +5,7 @@
 
 import { h } from "../live/dom.js";
 import { createAllView } from "./all_view.js";
+import { flagBadge, flagInfo } from "./flags.js";
 import { createReveal } from "./reveal.js";
 import { createScorecard } from "./scorecard.js";
 
@@ -52,7 +53,8 @@ export function createWork(state, els, { open }) {
   function renderWatch(item) {
     const { snap } = state;
     const scorers = snap.participants.filter((p) => p.scores);
-    const data = { item, scorers: scorers.map((p) => [p.id, p.name, p.submitted.includes(item.id), p.online]), status: snap.session.status };
+    const flags = snap.flags?.[String(item.id)] || {};
+    const data = { item, scorers: scorers.map((p) => [p.id, p.name, p.submitted.includes(item.id), p.online]), status: snap.session.status, flags };
     if (!state.changed("watch", data)) return;
     const percent = item.total ? Math.round((item.submitted / item.total) * 100) : 0;
     const bar = h("span", { class: "progress-fill" });
@@ -93,7 +95,12 @@ export function createWork(state, els, { open }) {
           ),
         ),
         h("h3", { class: "watch-sub", text: "Criteria being calibrated" }),
-        h("ol", { class: "watch-criteria" }, snap.criteria.map((c) => h("li", { text: c.name }))),
+        // Reviewers' flags arrive before the reveal (a wish to discuss, never a rating).
+        h(
+          "ol",
+          { class: "watch-criteria" },
+          snap.criteria.map((c) => h("li", { "data-testid": "watch-criterion" }, c.name, " ", flagBadge(flagInfo(snap, item.id, c.id)))),
+        ),
       ),
     );
   }
