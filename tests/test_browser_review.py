@@ -177,13 +177,16 @@ def test_a_criterion_review_ends_in_a_new_version_and_the_next_session_reads_the
         weight="2",
     )
 
-    # Empathy: revealed unanswered, kept. Resolution: deleted. The proposal: added.
+    # Empathy: revealed unanswered, kept. Resolution: deleted. The proposal: added. U takes
+    # the facilitator to the next criterion without a decision.
     for name, decision, rationale in [
         ("Empathy", "keep", "Still what customers notice first."),
         ("Resolution", "delete", "Covered by the new criterion."),
         ("Next steps", "add", "Customers ask what happens next."),
     ]:
-        item_button(facilitator, name).click()
+        facilitator.get_by_test_id("review-title").click()
+        facilitator.keyboard.press("u")
+        expect(facilitator.get_by_test_id("review-title")).to_contain_text(name)
         facilitator.get_by_test_id("review-reveal").click()
         decide(facilitator, decision, rationale)
     expect(facilitator.get_by_test_id("decided-count")).to_have_text("4 of 4 decided")

@@ -79,6 +79,7 @@ function start(rootElement) {
               "span",
               { class: "review-nav-marks" },
               entry.id === snap.focus ? h("span", { class: "badge", text: "Now" }) : null,
+              snap.me.can_answer && !entry.revealed && answered(entry) ? h("span", { class: "badge badge-success", text: "You answered" }) : null,
               entry.decision
                 ? h("span", { class: `badge review-decided-${entry.decision.decision}`, text: entry.decision.label })
                 : entry.revealed
@@ -89,6 +90,12 @@ function start(rootElement) {
         ),
       ),
     );
+  }
+
+  /** Whether the viewer's own answer on an item has the three questions and a proposal. */
+  function answered(entry) {
+    const answer = mine(entry);
+    return ["relevant", "trending", "mistakes", "proposal"].every((name) => Boolean(answer[name]));
   }
 
   function select(id, { focus = true } = {}) {
@@ -450,7 +457,7 @@ function start(rootElement) {
       renderBanner();
     },
   });
-  rootElement.addEventListener("keydown", (event) => {
+  document.addEventListener("keydown", (event) => {
     if (event.target.closest("input, textarea, select")) return;
     const index = snap.items.findIndex((entry) => entry.id === item().id);
     if (event.key === "ArrowDown" || event.key === "j") {
@@ -459,6 +466,12 @@ function start(rootElement) {
     } else if (event.key === "ArrowUp" || event.key === "k") {
       const previous = snap.items[index - 1];
       if (previous) select(previous.id);
+    } else if ((event.key === "u" || event.key === "U") && snap.me.is_facilitator) {
+      // The next criterion still without a decision, after this one, wrapping round.
+      const order = [...snap.items.slice(index + 1), ...snap.items.slice(0, index + 1)];
+      const next = order.find((entry) => !entry.decision);
+      if (next) select(next.id);
+      else toast("Every criterion has a decision.");
     }
   });
   renderAll();

@@ -129,7 +129,13 @@ export function answersList(item) {
         " ",
         h("span", {
           class: "muted",
-          text: ["relevant", "trending", "mistakes"].map((name) => CHOICE_TEXT[answer[name]] || "–").join(" / "),
+          text: [
+            ["Relevant", "relevant"],
+            ["Trending", "trending"],
+            ["Mistakes", "mistakes"],
+          ]
+            .map(([label, name]) => `${label}: ${CHOICE_TEXT[answer[name]] || "–"}`)
+            .join(" · "),
         }),
         answer.proposal ? h("span", { class: `badge review-proposal-${answer.proposal}`, text: CHOICE_TEXT[answer.proposal] }) : null,
         proposed.length ? h("ul", { class: "review-proposed" }, proposed.map((line) => h("li", { text: line }))) : null,
