@@ -110,3 +110,15 @@ def test_a_team_member_outside_the_review_reads_the_summary_not_the_room(client)
     client.force_login(member)
     assert client.get(reverse("sessions:room", args=[world.session.pk])).status_code == 403
     assert client.get(reverse("sessions:summary", args=[world.session.pk])).status_code == 200
+
+
+def test_a_team_member_joins_a_running_review_with_its_link_and_may_answer(client):
+    world = ReviewWorld().start()
+    member = UserFactory(username="joiner")
+    MembershipFactory(team=world.team, user=member, role=Role.REVIEWER)
+    client.force_login(member)
+    response = client.post(reverse("sessions:join", args=[world.session.join_code]))
+    assert response["Location"] == reverse("sessions:room", args=[world.session.pk])
+    frame = embedded_snapshot(client.get(response["Location"]).content.decode())
+    assert frame["me"]["can_answer"] is True
+    assert all(item["total"] == 3 for item in frame["items"])
