@@ -260,3 +260,37 @@ def test_change_evidence_marks_a_scale_change_as_a_new_series(world):
     assert change.new_series
     assert change.before.scale != change.after.scale
     assert change.after.n_sessions == 5
+
+
+def test_the_monthly_rollups_give_the_same_evidence_as_the_session_rows(world):
+    history(world, 9, interactions=3)
+
+    rolled = {e.series: e for e in team_criterion_evidence(team=world.team)}
+    # A first day that is not a month's first: read from the session rows instead.
+    from_rows = {
+        e.series: e for e in team_criterion_evidence(team=world.team, date_from=dt.date(2026, 1, 2))
+    }
+
+    assert set(rolled) == set(from_rows)
+    for series, evidence in rolled.items():
+        other = from_rows[series]
+        assert (evidence.n_sessions, evidence.n_ratings, evidence.n_na, evidence.n_fail) == (
+            other.n_sessions,
+            other.n_ratings,
+            other.n_na,
+            other.n_fail,
+        )
+        assert evidence.n_disputed == other.n_disputed
+        assert evidence.alpha == other.alpha and evidence.flags == other.flags
+        assert [p["n_sessions"] for p in evidence.points] == [p["n_sessions"] for p in other.points]
+
+
+def test_a_criterion_deleted_from_the_newest_version_is_no_longer_on_the_scorecard(world):
+    history(world, 2)
+    v2 = next_version(world.version)
+    v2.criteria.filter(key=world.labels.key).delete()
+
+    evidence = criterion_evidence(scorecard=world.version.scorecard, keys=[world.labels.key])
+
+    assert not evidence[world.labels.key].on_scorecard
+    assert evidence[world.labels.key].n_sessions == 2

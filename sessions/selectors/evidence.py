@@ -391,11 +391,17 @@ def criterion_evidence(
     current series (the series of the newest version that holds its key), with its
     calibration notes. ``keys``: only those criteria. Four queries for any history.
     """
-    criteria = criteria_history(scorecard=scorecard, keys=keys)
+    # Every key's versions, even with ``keys``: whether a criterion is still on the scorecard
+    # depends on the scorecard's newest version.
+    criteria = criteria_history(scorecard=scorecard)
     for criterion in criteria:
         criterion.version.scorecard = scorecard  # one scorecard: no join needed
     metas = _metas(criteria)
     runs = criterion_series(criteria)
+    if keys is not None:
+        wanted = set(keys)
+        runs = {key: series for key, series in runs.items() if key in wanted}
+        metas = {i: m for i, m in metas.items() if m.series.key in wanted}
     current = {key: metas[series[-1].criterion_ids[0]] for key, series in runs.items()}
     current_ids = {i for m in current.values() for i in m.series.criterion_ids}
     rows = _windowed(list(metas), newest=recent, oldest=None)
