@@ -330,6 +330,7 @@ EXPECTED: dict[str, Row] = {
     "interactions:edit": both(role_page(CONTENT, foreign=404)),
     "sessions:list": both(team_page()),
     "sessions:create": Row(get=role_page(CONTENT), post=role_page(CONTENT, 400)),
+    "sessions:review_create": Row(get=role_page(CONTENT), post=role_page(CONTENT, 400)),
     "sessions:join_code": post_only(team_page(302)),
     "sessions:join": Row(get=join_get, post=join_post, per_state=True),
     "sessions:template_create": Row(get=role_page(CONTENT), post=role_page(CONTENT, 400)),
