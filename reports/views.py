@@ -73,7 +73,8 @@ def session_report_download(request, session_id: int, fmt: str):
     session = session_for_member(team=request.membership.team, session_id=session_id)
     if session is None:
         raise Http404("No such session in this team.")
-    document = session_report_document(session=session, viewer=request.user)
+    # The figures the summary page shows (a closed session's stored ones).
+    document = session_report_document(session=session, viewer=request.user, n_resamples=None)
     name = f"session-{session.pk}-report"
     if fmt != "json":
         return table_response(fmt, name, REPORT_CSV_COLUMNS, report_csv_rows(document))

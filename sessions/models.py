@@ -510,6 +510,9 @@ class SessionSummary(models.Model):
     alpha = models.JSONField(default=dict)  # agreement.trends.alpha_figure over all criteria
     exact_agreement = models.FloatField(null=True)
     mean_spread = models.FloatField(null=True)
+    # The summary page's statistics (agreement.session_statistics), the same for every viewer
+    # of a closed session: computed once at the close instead of on every visit.
+    report = models.JSONField(null=True, blank=True)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -619,6 +622,128 @@ class SessionPatternSummary(models.Model):
 
     def __str__(self):
         return f"{self.pattern} × {self.n_units} on {self.criterion} in {self.session}"
+
+
+class RollupPeriod(models.TextChoices):
+    WEEK = "week", "Week"
+    MONTH = "month", "Month"
+
+
+class PatternRollup(models.Model):
+    """`SessionPatternSummary` summed per week and per month (Monday / first-of-month `start`):
+    what trends read for whole periods, a few thousand rows in place of every session's.
+    A pure function of the session rows, rewritten with them (services.summaries)."""
+
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    criterion = models.ForeignKey(
+        "scorecards.Criterion", on_delete=models.CASCADE, related_name="pattern_rollups"
+    )
+    channel = models.CharField(max_length=20, blank=True)
+    span = models.CharField(max_length=5, choices=RollupPeriod.choices)  # week or month
+    start = models.DateField()
+    pattern = models.CharField(max_length=120)
+    n_units = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["team", "span", "start"], name="pattern_rollup_span")]
+
+    def __str__(self):
+        return f"{self.pattern} × {self.n_units} on {self.criterion}, {self.span} of {self.start}"
+
+
+class CriterionRollup(models.Model):
+    """`SessionCriterionSummary` counted per week and per month: sessions, ratings, N/A, fail
+    and most-disputed counts of one criterion (and channel) in one period."""
+
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    criterion = models.ForeignKey(
+        "scorecards.Criterion", on_delete=models.CASCADE, related_name="criterion_rollups"
+    )
+    channel = models.CharField(max_length=20, blank=True)
+    span = models.CharField(max_length=5, choices=RollupPeriod.choices)  # week or month
+    start = models.DateField()
+    n_sessions = models.PositiveIntegerField(default=0)
+    n_units = models.PositiveIntegerField(default=0)
+    n_ratings = models.PositiveIntegerField(default=0)
+    n_na = models.PositiveIntegerField(default=0)
+    n_fail = models.PositiveIntegerField(default=0)
+    n_disputed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "criterion", "channel", "span", "start"],
+                name="criterion_rollup_unique",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.criterion}, {self.span} of {self.start}"
+
+
+class ReviewerRollup(models.Model):
+    """`SessionReviewerSummary` summed per month: one reviewer's deviation sums on one
+    criterion from one reference, anonymous sessions kept apart as in the session rows."""
+
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_rollups"
+    )
+    criterion = models.ForeignKey(
+        "scorecards.Criterion", on_delete=models.CASCADE, related_name="reviewer_rollups"
+    )
+    reference = models.CharField(max_length=10, choices=ReviewerReference.choices)
+    anonymous = models.BooleanField(default=False)
+    start = models.DateField()  # the month's first day
+    n = models.PositiveIntegerField(default=0)
+    dev_sum = models.FloatField(default=0)
+    dev_sq = models.FloatField(default=0)
+    abs_sum = models.FloatField(default=0)
+    match = models.PositiveIntegerField(default=0)
+    n_compared = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["team", "start"], name="reviewer_rollup_month")]
+
+    def __str__(self):
+        return f"{self.user} on {self.criterion} against the {self.reference}, {self.start}"
+
+
+class TrendPoint(models.Model):
+    """One whole period's agreement figures of one trends series (agreement.trends, with its
+    bootstrap), kept once computed: a memo of what the pattern rollups give. The rollups'
+    writer deletes the points of every period it rewrites, and a point whose session and
+    rating counts no longer match the rollups' is recomputed, so a point is never stale."""
+
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    series_group = models.CharField(max_length=10)  # team, scorecard, criterion, channel
+    scorecard_filter = models.PositiveIntegerField(default=0)  # a scorecard id, 0 for any
+    series_key = models.CharField(max_length=200)
+    period = models.CharField(max_length=7)  # week, month, quarter
+    start = models.DateField()
+    n_resamples = models.PositiveIntegerField()
+    n_sessions = models.PositiveIntegerField()
+    n_ratings = models.PositiveIntegerField()
+    figures = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "team",
+                    "series_group",
+                    "scorecard_filter",
+                    "period",
+                    "n_resamples",
+                    "start",
+                    "series_key",
+                ],
+                name="trend_point_unique",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.series_key}, {self.period} of {self.start}"
 
 
 # --- criterion reviews (issue 9) ---------------------------------------------------------------

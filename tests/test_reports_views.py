@@ -34,3 +34,21 @@ def test_report_json_lists_as_reviewers_only_those_who_rated(client):
     names = set(document["reviewers"].values())
     assert len(names) == 3
     assert not any("Fiona" in name for name in names)
+
+
+def test_the_session_list_counts_as_people_only_those_who_score(client):
+    from sessions.models import CalibrationSession
+    from sessions.selectors import sessions_for_team
+
+    world = revealed_world()  # three reviewers; the facilitator takes part without scoring
+    client.force_login(world.facilitator)
+    assert world.session.participants.count() == 4
+
+    counted = sessions_for_team(team=world.team).get(pk=world.session.pk).participant_count
+    CalibrationSession.objects.filter(pk=world.session.pk).update(facilitator_scores=True)
+    scoring = sessions_for_team(team=world.team).get(pk=world.session.pk).participant_count
+    page = client.get("/sessions/")
+
+    assert counted == 3
+    assert scoring == 4  # a facilitator who scores is one of the people who rate
+    assert page.status_code == 200

@@ -23,7 +23,7 @@ def _reviewer_labels(session, viewer) -> dict[str, str]:
     }
 
 
-def session_report_document(*, session, viewer=None, n_resamples: int = 1000) -> dict:
+def session_report_document(*, session, viewer=None, n_resamples: int | None = 1000) -> dict:
     """The session's figures with the names a reader needs to make sense of the ids."""
     version = session.scorecard_version
     items = SessionInteraction.objects.filter(session=session).select_related("interaction")

@@ -7,15 +7,21 @@ from __future__ import annotations
 import pandas as pd
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth, TruncQuarter
 
 from agreement.display import format_signed_percent
 from agreement.reviewers import LABEL_RULE, summarise_deviations
 from scorecards.models import Criterion
-from sessions.models import Participant, SessionKind, SessionReviewerSummary, SessionStatus
+from sessions.models import (
+    Participant,
+    ReviewerRollup,
+    SessionKind,
+    SessionReviewerSummary,
+    SessionStatus,
+)
 from teams.models import Membership
 
 from .access import ReportAccess
+from .rollups import combined
 
 SUMS = {
     "n": Sum("n"),
@@ -45,8 +51,10 @@ PROFILE_COLUMNS = [
 ]
 
 
-def _rows(access: ReportAccess, *, user_id=None, date_from=None, date_to=None):
-    rows = SessionReviewerSummary.objects.filter(team=access.team)
+def _scope(queryset, access: ReportAccess, user_id=None):
+    """The rows the viewer may pool: a profile's own (others' anonymous sessions left out for
+    whoever is not the reviewer), or the team's without anyone else's anonymous rows."""
+    rows = queryset.filter(team=access.team)
     if user_id is not None:
         rows = rows.filter(user_id=user_id)
         if not access.sees_anonymous_figures_of(user_id):
@@ -55,16 +63,36 @@ def _rows(access: ReportAccess, *, user_id=None, date_from=None, date_to=None):
         rows = rows.filter(user=access.user)
     else:
         rows = rows.exclude(Q(anonymous=True) & ~Q(user=access.user))
-    if date_from:
-        rows = rows.filter(held_on_date__gte=date_from)
-    if date_to:
-        rows = rows.filter(held_on_date__lte=date_to)
     return rows
 
 
-def _frame(queryset, keys: list[str]) -> pd.DataFrame:
-    data = list(queryset.values(*keys).annotate(**SUMS).order_by(*keys))
-    return pd.DataFrame(data, columns=[*keys, *SUMS])
+def _frame(
+    access: ReportAccess,
+    keys: list[str],
+    *,
+    user_id=None,
+    period=None,
+    date_from=None,
+    date_to=None,
+) -> pd.DataFrame:
+    """The deviation sums grouped by ``keys`` (and "period"): whole months from the monthly
+    rollup, the range's edges from the session rows, added exactly (`rollups.combined`)."""
+    fields = {"user": "user_id", "criterion": "criterion_id", "reference": "reference"}
+    data = combined(
+        rollups=_scope(ReviewerRollup.objects.all(), access, user_id),
+        rows=_scope(SessionReviewerSummary.objects.all(), access, user_id),
+        period=period,
+        date_from=date_from,
+        date_to=date_to,
+        keys=[fields[key] for key in keys],
+        sums=SUMS,
+    )
+    frame = pd.DataFrame(
+        data, columns=[*(fields[k] for k in keys), *(["period"] if period else []), *SUMS]
+    )
+    frame = frame.rename(columns={fields[key]: key for key in keys})
+    order = [*keys, *(["period"] if period else [])]
+    return frame.sort_values(order, kind="stable").reset_index(drop=True) if len(frame) else frame
 
 
 def _criterion_names(team) -> dict:
@@ -88,9 +116,11 @@ def reviewer_overview(*, access: ReportAccess, date_from=None, date_to=None) -> 
     """Every reviewer's overall figures per reference, and the reviewer × criterion heat map
     (bias against the consensus, shrunk)."""
     names = _criterion_names(access.team)
-    rows = _rows(access, date_from=date_from, date_to=date_to)
-    # One scan of the table; the pooling by reviewer or by cell happens on its few rows.
-    sums = _by_key(_frame(rows, ["user", "reference", "criterion"]), names)
+    # One scan of the rollup; the pooling by reviewer or by cell happens on its few rows.
+    sums = _by_key(
+        _frame(access, ["user", "reference", "criterion"], date_from=date_from, date_to=date_to),
+        names,
+    )
     overall = summarise_deviations(sums, ["user", "reference"])
     cells = sums[sums["reference"] == "consensus"]
     per_cell = summarise_deviations(cells, ["user", "criterion"]) if len(cells) else []
@@ -165,11 +195,18 @@ def reviewer_profile(
     """One reviewer: figures per reference overall, per period and per criterion, sessions
     attended, the criteria where they deviate most."""
     names = _criterion_names(access.team)
-    rows = _rows(access, user_id=user.pk, date_from=date_from, date_to=date_to)
-    trunc = TruncMonth if period == "month" else TruncQuarter
-    timed = rows.annotate(period=trunc("held_on_date"))
-    # One scan of the table; overall, per period and per criterion pool its few rows.
-    sums = _by_key(_frame(timed, ["reference", "period", "criterion"]), names)
+    # One scan of the rollup; overall, per period and per criterion pool its few rows.
+    sums = _by_key(
+        _frame(
+            access,
+            ["reference", "criterion"],
+            user_id=user.pk,
+            period="month" if period == "month" else "quarter",
+            date_from=date_from,
+            date_to=date_to,
+        ),
+        names,
+    )
     overall = summarise_deviations(sums, ["reference"])
     over_time = summarise_deviations(sums, ["reference", "period"])
     per_criterion = summarise_deviations(sums, ["reference", "criterion"])

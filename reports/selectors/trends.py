@@ -5,14 +5,25 @@ sessions, and work that grows with the number of periods, not of ratings)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Count, Sum
-from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek
 
 from agreement.trends import TREND_RESAMPLES, agreement_figures, pattern_block, period_label
 from interactions.models import Channel
 from scorecards.models import Criterion
 from scorecards.selectors import criterion_spec
-from sessions.models import SessionCriterionSummary, SessionPatternSummary
+from sessions.models import (
+    CriterionRollup,
+    PatternRollup,
+    SessionCriterionSummary,
+    SessionPatternSummary,
+    SessionSummary,
+    TrendPoint,
+)
+from sessions.services.summaries import next_period_start, trend_points_save
+
+from .rollups import TRUNC, base_period, combined, split_range
 
 TREND_COLUMNS = [
     "series",
@@ -31,9 +42,6 @@ TREND_COLUMNS = [
     "enough data",
     "note",
 ]
-
-
-TRUNC = {"week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter}
 
 
 def _criteria(team, ids) -> dict:
@@ -58,14 +66,10 @@ def _criteria(team, ids) -> dict:
     }
 
 
-def _scoped(queryset, *, team, date_from, date_to, scorecard):
+def _scoped(queryset, *, team, scorecard, field="criterion__version__scorecard_id"):
     queryset = queryset.filter(team=team)
-    if date_from:
-        queryset = queryset.filter(held_on_date__gte=date_from)
-    if date_to:
-        queryset = queryset.filter(held_on_date__lte=date_to)
     if scorecard:
-        queryset = queryset.filter(criterion__version__scorecard_id=scorecard)
+        queryset = queryset.filter(**{field: scorecard})
     return queryset
 
 
@@ -79,40 +83,25 @@ def _group_key(group: str, info: dict, channel: str, team) -> str:
     return channel
 
 
-def pattern_points(
+def period_totals(
     *, team, group: str, period: str | None, date_from=None, date_to=None, scorecard=None
-) -> tuple[dict, dict]:
-    """Pattern counts and per-period counts, grouped in the database.
-
-    Returns ``blocks[(group key, period start)] = {criterion id: {pattern: units}}`` and
-    ``totals[(group key, period start)] = {"sessions", "ratings"}``; ``period=None`` pools all
-    dates (the key's period is then None). Three queries whatever the number of sessions.
-    """
-    scope = {"team": team, "date_from": date_from, "date_to": date_to, "scorecard": scorecard}
-    patterns = _scoped(SessionPatternSummary.objects.all(), **scope)
-    rows = _scoped(SessionCriterionSummary.objects.all(), **scope)
-    fields = ["criterion_id", "channel"] if group == "channel" else ["criterion_id"]
-    if period:
-        patterns = patterns.annotate(period=TRUNC[period]("held_on_date"))
-        rows = rows.annotate(period=TRUNC[period]("held_on_date"))
-        fields.append("period")
-    pattern_rows = list(patterns.values(*fields, "pattern").annotate(n=Sum("n_units")).order_by())
-    # Sessions per criterion and period: a session holds one version of each criterion, so
-    # summing over a criterion's versions is exact; across criteria the session ids are
-    # counted distinct by the second query below.
-    per_criterion = list(
-        rows.values(*fields)
-        .annotate(sessions=Count("session_id"), ratings=Sum("n_ratings"))
-        .order_by()
+) -> dict:
+    """``totals[(group key, period start)] = {"sessions", "ratings"}`` and the criteria's
+    ``info``, from the criterion rollups and the one summary row of each session: two small
+    queries whatever the number of sessions."""
+    base = base_period(period)
+    keys = ["criterion_id", "channel"] if group == "channel" else ["criterion_id"]
+    per_criterion = combined(
+        rollups=_scoped(CriterionRollup.objects.filter(span=base), team=team, scorecard=scorecard),
+        rows=_scoped(SessionCriterionSummary.objects.all(), team=team, scorecard=scorecard),
+        keys=keys,
+        sums={"sessions": Sum("n_sessions"), "ratings": Sum("n_ratings")},
+        row_sums={"sessions": Count("session_id"), "ratings": Sum("n_ratings")},
+        period=period,
+        date_from=date_from,
+        date_to=date_to,
     )
     info = _criteria(team, {r["criterion_id"] for r in per_criterion})
-    blocks: dict = {}
-    for row in pattern_rows:
-        meta = info.get(row["criterion_id"])
-        if meta is None:
-            continue
-        key = (_group_key(group, meta, row.get("channel", ""), team), row.get("period"))
-        blocks.setdefault(key, {}).setdefault(row["criterion_id"], {})[row["pattern"]] = row["n"]
     totals: dict = {}
     for row in per_criterion:
         meta = info.get(row["criterion_id"])
@@ -122,23 +111,83 @@ def pattern_points(
         entry = totals.setdefault(key, {"sessions": 0, "ratings": 0})
         entry["ratings"] += row["ratings"] or 0
         if group == "criterion":
+            # A session holds one version of each criterion: summing over versions is exact.
             entry["sessions"] += row["sessions"]
     if group != "criterion":
-        distinct = ["channel"] if group == "channel" else []
-        if group == "scorecard":
-            distinct = ["criterion__version__scorecard__name"]
+        # Sessions counted once across criteria: from the one summary row of each session.
+        sessions = _scoped(
+            SessionSummary.objects.all(),
+            team=team,
+            scorecard=scorecard,
+            field="session__scorecard_version__scorecard_id",
+        )
+        if date_from:
+            sessions = sessions.filter(held_on_date__gte=date_from)
+        if date_to:
+            sessions = sessions.filter(held_on_date__lte=date_to)
+        distinct = {
+            "team": [],
+            "channel": ["channel"],
+            "scorecard": ["session__scorecard_version__scorecard__name"],
+        }[group]
         if period:
-            distinct.append("period")
-        for row in rows.values(*distinct).annotate(n=Count("session_id", distinct=True)).order_by():
+            sessions = sessions.annotate(period=TRUNC[period]("held_on_date"))
+            distinct = [*distinct, "period"]
+        for row in sessions.values(*distinct).annotate(n=Count("pk")).order_by():
             name = {
                 "team": team.name,
                 "channel": row.get("channel"),
-                "scorecard": row.get("criterion__version__scorecard__name"),
+                "scorecard": row.get("session__scorecard_version__scorecard__name"),
             }[group]
-            totals.setdefault((name, row.get("period")), {"sessions": 0, "ratings": 0})[
-                "sessions"
-            ] = row["n"]
-    return {"blocks": blocks, "totals": totals, "info": info}
+            key = (name, row.get("period"))
+            if key in totals:  # a session with ratings on the criteria counted above
+                totals[key]["sessions"] = row["n"]
+    return {"totals": totals, "info": info}
+
+
+def pattern_points(
+    *, team, group: str, period: str | None, date_from=None, date_to=None, scorecard=None
+) -> dict:
+    """Pattern counts and per-period counts, grouped in the database.
+
+    Returns ``blocks[(group key, period start)] = {criterion id: {pattern: units}}`` and
+    ``totals[(group key, period start)] = {"sessions", "ratings"}``; ``period=None`` pools all
+    dates (the key's period is then None). Whole weeks or months come from the rollups, the
+    range's edges from the session rows (`rollups.combined`): a few queries whatever the
+    number of sessions.
+    """
+    scope = {"team": team, "group": group, "period": period, "scorecard": scorecard}
+    counted = period_totals(**scope, date_from=date_from, date_to=date_to)
+    return {
+        "blocks": _blocks(**scope, date_from=date_from, date_to=date_to, info=counted["info"]),
+        "totals": counted["totals"],
+        "info": counted["info"],
+    }
+
+
+def _blocks(*, team, group, period, scorecard, date_from, date_to, info) -> dict:
+    """``{(group key, period start): {criterion id: {pattern: units}}}``, one query per table
+    part (`rollups.combined`)."""
+    keys = ["criterion_id", "channel"] if group == "channel" else ["criterion_id"]
+    pattern_rows = combined(
+        rollups=_scoped(
+            PatternRollup.objects.filter(span=base_period(period)), team=team, scorecard=scorecard
+        ),
+        rows=_scoped(SessionPatternSummary.objects.all(), team=team, scorecard=scorecard),
+        keys=[*keys, "pattern"],
+        sums={"n": Sum("n_units")},
+        period=period,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    blocks: dict = {}
+    for row in pattern_rows:
+        meta = info.get(row["criterion_id"])
+        if meta is None:
+            continue
+        key = (_group_key(group, meta, row.get("channel", ""), team), row.get("period"))
+        blocks.setdefault(key, {}).setdefault(row["criterion_id"], {})[row["pattern"]] = row["n"]
+    return blocks
 
 
 def points_from(data: dict, *, period: str | None, key_prefix: str, n_resamples: int) -> dict:
@@ -174,6 +223,39 @@ def _series_name(group: str, key, info: dict) -> str:
     return str(key)
 
 
+def _point_figures(point: dict) -> dict:
+    """A computed point as stored: JSON, without its date and label (the row has them)."""
+    return {k: v for k, v in point.items() if k not in ("start", "label")}
+
+
+def _stored_points(*, team, group, period, scorecard, n_resamples, whole, totals) -> dict:
+    """{(series key, start): point} of the whole periods kept, those whose counts still match
+    the rollups' (a period rewritten since is recomputed)."""
+    points = TrendPoint.objects.filter(
+        team=team,
+        series_group=group,
+        scorecard_filter=scorecard or 0,
+        period=period,
+        n_resamples=n_resamples,
+    )
+    first, last = whole
+    if first is not None:
+        points = points.filter(start__gte=first)
+    if last is not None:
+        points = points.filter(start__lte=last)
+    kept = {}
+    for row in points:
+        count = totals.get((row.series_key, row.start))
+        if count and (count["sessions"], count["ratings"]) == (row.n_sessions, row.n_ratings):
+            # An empty memo: the period has ratings but no pairable unit, hence no point.
+            kept[(row.series_key, row.start)] = row.figures and {
+                "start": row.start,
+                "label": period_label(row.start, period),
+                **row.figures,
+            }
+    return kept
+
+
 def agreement_trends(
     *,
     team,
@@ -184,21 +266,83 @@ def agreement_trends(
     scorecard=None,
     n_resamples: int = TREND_RESAMPLES,
 ) -> list[dict]:
-    """[{name, points}] per series, points in date order (agreement.trends figures)."""
-    data = pattern_points(
-        team=team,
-        group=group,
-        period=period,
-        date_from=date_from,
-        date_to=date_to,
-        scorecard=scorecard,
-    )
-    series = points_from(
-        data, period=period, key_prefix=f"{group}:{period}", n_resamples=n_resamples
-    )
+    """[{name, points}] per series, points in date order (agreement.trends figures).
+
+    A whole period's figures are computed once and kept (`TrendPoint`); a period cut by the
+    date range, and any period not kept yet, is computed from the rollups' patterns. The page
+    then costs a few small queries and the statistics of the periods that changed.
+    """
+    whole, edges = split_range(date_from, date_to, period)
+    scope = {"team": team, "group": group, "period": period, "scorecard": scorecard}
+    key_prefix = f"{group}:{period}"
+    series: dict = {}
+    info: dict = {}
+    if whole is not None:
+        first, last = whole
+        low = first or date_from
+        high = next_period_start(last, period) - timedelta(days=1) if last else date_to
+        counts = period_totals(**scope, date_from=low, date_to=high)
+        info = counts["info"]
+        kept = _stored_points(
+            **scope, n_resamples=n_resamples, whole=whole, totals=counts["totals"]
+        )
+        missing = sorted({start for key, start in counts["totals"] if (key, start) not in kept})
+        computed = {}
+        if missing:
+            blocks = _blocks(
+                **scope,
+                date_from=missing[0],
+                date_to=next_period_start(missing[-1], period) - timedelta(days=1),
+                info=info,
+            )
+            data = {
+                "blocks": {k: v for k, v in blocks.items() if k not in kept},
+                "totals": counts["totals"],
+                "info": info,
+            }
+            for key, points in points_from(
+                data, period=period, key_prefix=key_prefix, n_resamples=n_resamples
+            ).items():
+                for point in points:
+                    computed[(key, point["start"])] = point
+            unkept = [key for key in counts["totals"] if key not in kept]
+            trend_points_save(
+                points=[
+                    TrendPoint(
+                        team=team,
+                        series_group=group,
+                        scorecard_filter=scorecard or 0,
+                        series_key=key,
+                        period=period,
+                        start=start,
+                        n_resamples=n_resamples,
+                        n_sessions=counts["totals"][(key, start)]["sessions"],
+                        n_ratings=counts["totals"][(key, start)]["ratings"],
+                        figures=_point_figures(computed[(key, start)])
+                        if (key, start) in computed
+                        else {},
+                    )
+                    for key, start in unkept
+                ]
+            )
+        for (key, _start), point in sorted(
+            {**kept, **computed}.items(), key=lambda item: (str(item[0][0]), item[0][1])
+        ):
+            if point:
+                series.setdefault(key, []).append(point)
+    for low, high in edges:
+        # A period cut by the range: its own figures, never kept.
+        data = pattern_points(**scope, date_from=low, date_to=high)
+        info = {**info, **data["info"]}
+        for key, points in points_from(
+            data, period=period, key_prefix=key_prefix, n_resamples=n_resamples
+        ).items():
+            series.setdefault(key, []).extend(points)
+    for points in series.values():
+        points.sort(key=lambda point: point["start"])
     return [
-        {"name": _series_name(group, key, data["info"]), "key": key, "points": points}
-        for key, points in series.items()
+        {"name": _series_name(group, key, info), "key": key, "points": points}
+        for key, points in sorted(series.items(), key=lambda item: str(item[0]))
     ]
 
 

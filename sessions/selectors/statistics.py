@@ -15,7 +15,7 @@ from django.db.models import Count, Max
 from agreement import session_statistics
 from scorecards.selectors import criterion_spec
 
-from ..models import Consensus, Score
+from ..models import Consensus, Score, SessionStatus, SessionSummary
 from .visibility import visible_scores
 
 FRAME_COLUMNS = ["session", "interaction", "criterion", "reviewer", "value", "kind"]
@@ -67,8 +67,20 @@ def _references(session) -> tuple[dict, dict]:
     return consensus, baseline
 
 
-def session_report(*, session, viewer=None, n_resamples: int = 1000) -> dict | None:
-    """Every figure of one session for what the viewer may see; None when nothing is revealed."""
+def session_report(*, session, viewer=None, n_resamples: int | None = 1000) -> dict | None:
+    """Every figure of one session for what the viewer may see; None when nothing is revealed.
+
+    A closed session's figures are the same for every viewer (revealed, included ratings) and
+    never change, so they are computed once at the close (`SessionSummary.report`) and read
+    from there when they used ``n_resamples`` resamples, or whatever they used when
+    ``n_resamples`` is None (the summary page; the report says its count). Otherwise, and for
+    a session not yet closed, they are computed (None: with 1,000 resamples)."""
+    if session.status == SessionStatus.CLOSED:
+        summary = SessionSummary.objects.filter(session=session, report__isnull=False).first()
+        report = summary.report if summary is not None else None
+        if report and n_resamples in (None, report["session"].get("n_resamples")):
+            return report
+    n_resamples = 1000 if n_resamples is None else n_resamples
     frame = session_ratings_frame(session=session, viewer=viewer)
     if frame.empty:
         return None

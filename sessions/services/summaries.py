@@ -10,12 +10,17 @@ existed. Rewriting is idempotent (the session's rows are replaced), so a rebuild
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
 
+from agreement import session_statistics
 from agreement.reviewers import deviation_sums
 from agreement.trends import Block, agreement_figures, pattern_key, unit_counts
 from scorecards.selectors import criterion_spec
@@ -23,6 +28,11 @@ from scorecards.selectors import criterion_spec
 from ..models import (
     CalibrationSession,
     Consensus,
+    CriterionRollup,
+    PatternRollup,
+    ReviewerRollup,
+    Revision,
+    RollupPeriod,
     Score,
     SessionCriterionSummary,
     SessionInteraction,
@@ -31,6 +41,7 @@ from ..models import (
     SessionReviewerSummary,
     SessionStatus,
     SessionSummary,
+    TrendPoint,
 )
 
 SESSION_RESAMPLES = 1000
@@ -46,11 +57,15 @@ def session_summaries_write(
     A few queries for any number of sessions (the import writes thousands at once).
     ``sessions``: sessions just created closed (by the import), which have no rows yet.
     """
+    touched: set[tuple[int, date]] = set()  # (team, day held) whose periods need rolling up
     if sessions is None:
         sessions = list(
             CalibrationSession.objects.filter(pk__in=list(session_ids), status=SessionStatus.CLOSED)
         )
         ids = [s.pk for s in sessions]
+        touched |= set(
+            SessionSummary.objects.filter(session_id__in=ids).values_list("team_id", "held_on_date")
+        )
         SessionSummary.objects.filter(session_id__in=ids).delete()
         SessionCriterionSummary.objects.filter(session_id__in=ids).delete()
         SessionReviewerSummary.objects.filter(session_id__in=ids).delete()
@@ -60,21 +75,25 @@ def session_summaries_write(
         s for s in sessions if s.status == SessionStatus.CLOSED and s.kind == SessionKind.SCORING
     ]
     if not sessions:
+        rollups_write(touched=touched)
         return 0
     ids = [s.pk for s in sessions]
     loaded = _load(ids)
     summaries, criteria_rows, reviewer_rows = [], [], []
     for session in sessions:
         one, crit, rev = _session_rows(session, loaded, n_resamples)
+        one.report = _report(session, loaded, n_resamples)
         summaries.append(one)
         criteria_rows += crit
         reviewer_rows += rev
+        touched.add((session.team_id, one.held_on_date))
     SessionSummary.objects.bulk_create(summaries, batch_size=_BATCH)
     SessionCriterionSummary.objects.bulk_create(criteria_rows, batch_size=_BATCH)
     SessionReviewerSummary.objects.bulk_create(reviewer_rows, batch_size=_BATCH)
     SessionPatternSummary.objects.bulk_create(
         [pattern for row in criteria_rows for pattern in _patterns(row)], batch_size=_BATCH
     )
+    rollups_write(touched=touched)
     return len(summaries)
 
 
@@ -123,12 +142,31 @@ def _load(ids: list[int]) -> dict:
             )
             .exclude(value__isnull=True, is_na=False)
             .values_list(
-                "item__session_id", "item_id", "criterion_id", "participant__user_id", "value"
+                "item__session_id",
+                "item_id",
+                "criterion_id",
+                "participant__user_id",
+                "value",
+                "participant_id",
+                "pk",
             )
         ),
-        columns=["session", "interaction", "criterion", "reviewer", "value"],
+        columns=["session", "interaction", "criterion", "reviewer", "value", "participant", "pk"],
     )
     scores["value"] = pd.to_numeric(scores["value"]).astype(float)
+    # The summary page's report reads revisions beside the blind ratings.
+    revisions = pd.DataFrame(
+        list(
+            Revision.objects.filter(
+                score__item__session_id__in=ids,
+                score__item__revealed_at__isnull=False,
+                score__included=True,
+            )
+            .order_by("revised_at", "id")
+            .values_list("score_id", "value", "is_na")
+        ),
+        columns=["pk", "value", "is_na"],
+    )
     consensus = pd.DataFrame(
         list(
             Consensus.objects.filter(item__session_id__in=ids, item__revealed_at__isnull=False)
@@ -145,6 +183,7 @@ def _load(ids: list[int]) -> dict:
         "n_items": n_items,
         "scores": dict(tuple(scores.groupby("session"))),
         "consensus": dict(tuple(consensus.groupby("session"))),
+        "revisions": revisions,
     }
 
 
@@ -240,3 +279,194 @@ def _reviewer_rows(session, ratings: pd.DataFrame, loaded: dict, common: dict) -
         # The baseline compared with itself says nothing.
         if not (row.reference == "baseline" and int(row.reviewer) == session.baseline_id)
     ]
+
+
+# --------------------------------------------------------------------------- the stored report
+def _finite(value):
+    """The report as JSON stores it: NaN and infinities (which jsonb refuses) become None."""
+    if isinstance(value, dict):
+        return {str(key): _finite(inner) for key, inner in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(inner) for inner in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return _finite(value.item())
+    return value
+
+
+def _report(session, loaded: dict, n_resamples: int) -> dict | None:
+    """`sessions.selectors.session_report` of the closed session, from the loaded rows: the
+    ratings of revealed interactions included at the reveal (every viewer's view once the
+    session is closed) and their revisions, keyed by participant as the summary page reads."""
+    ratings = loaded["scores"].get(session.pk)
+    if ratings is None or ratings.empty:
+        return None
+    blind = ratings.assign(kind="blind")
+    revised = loaded["revisions"].merge(
+        ratings.drop(columns=["value"]), on="pk", how="inner", sort=False
+    )
+    revised = revised.assign(
+        value=np.where(revised["is_na"], np.nan, pd.to_numeric(revised["value"]).astype(float)),
+        kind="revision",
+    )
+    frame = pd.concat([blind, revised], ignore_index=True)
+    frame = frame.assign(reviewer=frame["participant"])[
+        ["session", "interaction", "criterion", "reviewer", "value", "kind"]
+    ]
+    specs = {pk: loaded["specs"][pk] for pk in loaded["criteria_of"].get(session.pk, [])}
+    consensus = loaded["consensus"].get(session.pk)
+    consensus = (
+        {(row.interaction, row.criterion): row.value for row in consensus.itertuples()}
+        if consensus is not None
+        else {}
+    )
+    baseline = {}
+    if session.baseline_id:
+        base = ratings[ratings["reviewer"] == session.baseline_id]
+        baseline = {(row.interaction, row.criterion): row.value for row in base.itertuples()}
+    report = session_statistics(
+        frame,
+        specs,
+        consensus=consensus or None,
+        baseline=baseline or None,
+        n_resamples=n_resamples,
+    )
+    return _finite(report)
+
+
+# --------------------------------------------------------------------------- period rollups
+def period_start(day: date, period: str) -> date:
+    """The Monday of ``day``'s week, or the first day of its month or quarter (as the
+    database's TruncWeek / TruncMonth / TruncQuarter)."""
+    if period == RollupPeriod.WEEK:
+        return day - timedelta(days=day.weekday())
+    if period == "quarter":
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    return day.replace(day=1)
+
+
+def next_period_start(start: date, period: str) -> date:
+    if period == RollupPeriod.WEEK:
+        return start + timedelta(days=7)
+    if period == "quarter":
+        month = start.month + 3
+        return start.replace(year=start.year + (month > 12), month=(month - 1) % 12 + 1, day=1)
+    return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+_TRUNC = {RollupPeriod.WEEK: TruncWeek, RollupPeriod.MONTH: TruncMonth}
+
+
+def rollups_write(*, touched=(), team_ids=()) -> None:
+    """Rewrites the weekly and monthly rollups of the periods holding ``touched`` (team id,
+    day held) pairs, or every period of ``team_ids``, from the session rows.
+
+    The rollups are sums of the session summary rows, so rewriting a period from them is
+    always exact and idempotent. One span per team and period kind (from its first to its last
+    touched period), so a close rewrites one week and one month, an import or a batch the span
+    it covers.
+    """
+    spans: dict[tuple[int, str], tuple[date, date]] = {}
+    for team_id, day in touched:
+        for period in RollupPeriod.values:
+            start = period_start(day, period)
+            low, high = spans.get((team_id, period), (start, start))
+            spans[(team_id, period)] = (min(low, start), max(high, start))
+    for team_id in team_ids:
+        for period in RollupPeriod.values:
+            spans[(team_id, period)] = (None, None)
+    for (team_id, period), (first, last) in sorted(spans.items(), key=str):
+        _rollup_span(team_id, period, first, last)
+
+
+def _rollup_span(team_id: int, period: str, first: date | None, last: date | None) -> None:
+    """Rollups of one team and period kind, for the periods starting in [first, last] (None:
+    all of them)."""
+    within = Q(team_id=team_id)
+    held = Q(team_id=team_id)
+    if first is not None:
+        within &= Q(start__gte=first, start__lte=last)
+        held &= Q(held_on_date__gte=first, held_on_date__lt=next_period_start(last, period))
+    start = _TRUNC[period]("held_on_date")
+    # The trends' memo of these periods goes with them (a month's quarter too).
+    points = TrendPoint.objects.filter(team_id=team_id)
+    if first is not None:
+        low = period_start(first, "quarter") if period == RollupPeriod.MONTH else first
+        points = points.filter(start__gte=low, start__lte=last)
+    kinds = ["month", "quarter"] if period == RollupPeriod.MONTH else [period]
+    points.filter(period__in=kinds).delete()
+    PatternRollup.objects.filter(within, span=period).delete()
+    CriterionRollup.objects.filter(within, span=period).delete()
+    PatternRollup.objects.bulk_create(
+        [
+            PatternRollup(team_id=team_id, span=period, **row)
+            for row in SessionPatternSummary.objects.filter(held)
+            .annotate(start=start)
+            .values("criterion_id", "channel", "start", "pattern")
+            .annotate(n_units=Sum("n_units"))
+            .order_by()
+        ],
+        batch_size=_BATCH,
+    )
+    CriterionRollup.objects.bulk_create(
+        [
+            CriterionRollup(team_id=team_id, span=period, **row)
+            for row in SessionCriterionSummary.objects.filter(held)
+            .annotate(start=start)
+            .values("criterion_id", "channel", "start")
+            .annotate(
+                n_sessions=Count("session_id"),
+                n_units=Sum("n_units"),
+                n_ratings=Sum("n_ratings"),
+                n_na=Sum("n_na"),
+                n_fail=Sum("n_fail"),
+                n_disputed=Count("pk", filter=Q(most_disputed=True)),
+            )
+            .order_by()
+        ],
+        batch_size=_BATCH,
+    )
+    if period != RollupPeriod.MONTH:
+        return  # profiles read months (and quarters made of them)
+    ReviewerRollup.objects.filter(within).delete()
+    ReviewerRollup.objects.bulk_create(
+        [
+            ReviewerRollup(team_id=team_id, **row)
+            for row in SessionReviewerSummary.objects.filter(held)
+            .annotate(start=start)
+            .values("user_id", "criterion_id", "reference", "anonymous", "start")
+            .annotate(
+                n=Sum("n"),
+                dev_sum=Sum("dev_sum"),
+                dev_sq=Sum("dev_sq"),
+                abs_sum=Sum("abs_sum"),
+                match=Sum("match"),
+                n_compared=Sum("n_compared"),
+            )
+            .order_by()
+        ],
+        batch_size=_BATCH,
+    )
+
+
+@transaction.atomic
+def trend_points_save(*, points: list[TrendPoint]) -> None:
+    """Keeps computed points of one series group, scorecard filter, period kind and resample
+    count (the trends page's memo), replacing older ones. Two visitors computing the same
+    point at once store it once; a point of a period rewritten meanwhile is deleted by that
+    rewrite, or found stale by its counts when next read."""
+    if not points:
+        return
+    first = points[0]
+    # Stale points of these periods (counts that no longer match) are replaced.
+    TrendPoint.objects.filter(
+        team_id=first.team_id,
+        series_group=first.series_group,
+        scorecard_filter=first.scorecard_filter,
+        period=first.period,
+        n_resamples=first.n_resamples,
+        start__in={point.start for point in points},
+        series_key__in={point.series_key for point in points},
+    ).delete()
+    TrendPoint.objects.bulk_create(points, batch_size=_BATCH, ignore_conflicts=True)
