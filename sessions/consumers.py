@@ -506,7 +506,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             self.wanted_presence = event.get("id") or ""
         else:
             version = event.get("version") or 0
-            self.hub.heard(version)
+            self.hub.heard(version, event.get("reason"))
             self.want_version(version)
         self._kick()
 

@@ -68,12 +68,26 @@ class View:
         return self.shared.version
 
 
-def _read_view(session_id: int) -> View | None:
+def _read_view(
+    session_id: int, previous: View | None = None, reasons: dict | None = None
+) -> View | None:
     session = CalibrationSession.objects.filter(pk=session_id).first()
     if session is None:
         return None
-    # Without the figures: they follow (Hub.figures), so a reveal is not held up by them.
-    shared = snapshots.shared_state(session, figures=False)
+    reasons = reasons or {}
+    if (
+        previous is not None
+        and previous.version < session.version
+        and all(
+            reasons.get(version) == "submitted"
+            for version in range(previous.version + 1, session.version + 1)
+        )
+    ):
+        # Only submissions since the view we have (the events said so): progress only.
+        shared = snapshots.shared_state_after_submissions(session, previous.shared)
+    else:
+        # Without the figures: they follow (Hub.figures), so a reveal is not held up by them.
+        shared = snapshots.shared_state(session, figures=False)
     return View(session, shared, frozenset(snapshots.online_participants(session)))
 
 
@@ -85,6 +99,7 @@ class Hub:
         self.consumers: set = set()
         self.version = 0  # the newest version this worker has heard of
         self.latest: View | None = None
+        self.reasons: dict[int, str] = {}
         self._building: asyncio.Future | None = None
         self._online: tuple[float, frozenset[int]] = (-1.0, frozenset())
         self._online_reads: dict[str, asyncio.Future] = {}
@@ -93,9 +108,17 @@ class Hub:
 
     # --- versions --------------------------------------------------------------------
 
-    def heard(self, version: int | None) -> None:
-        if version is not None and version > self.version:
+    def heard(self, version: int | None, reason: str | None = None) -> None:
+        if version is None:
+            return
+        if version > self.version:
             self.version = version
+        if reason is not None:
+            # What made each version, so a version made by submissions alone is built from
+            # the one before it (sessions.selectors.snapshot.shared_state_after_submissions).
+            self.reasons[version] = reason
+            while len(self.reasons) > 256:
+                self.reasons.pop(next(iter(self.reasons)))
 
     async def view(self, version: int = 0) -> View | None:
         """A view of at least `version` (the one an event announced), read once for every
@@ -117,7 +140,7 @@ class Hub:
     async def _build(self) -> View | None:
         started = self.clock()
         try:
-            view = await db(_read_view)(self.session_id)
+            view = await db(_read_view)(self.session_id, self.latest, dict(self.reasons))
         finally:
             self._building = None
         if view is not None:

@@ -21,7 +21,7 @@ class Clock:
 async def test_twenty_viewers_waiting_for_a_version_share_one_read(monkeypatch):
     reads = []
 
-    def read(session_id):
+    def read(session_id, *args):
         reads.append(session_id)
         return hubs.View(session=None, shared=type("S", (), {"version": 4})(), online=frozenset())
 
@@ -41,7 +41,7 @@ async def test_twenty_viewers_waiting_for_a_version_share_one_read(monkeypatch):
 async def test_a_read_older_than_the_announced_version_is_made_again(monkeypatch):
     versions = iter([3, 5])
 
-    def read(session_id):
+    def read(session_id, *args):
         return hubs.View(
             session=None, shared=type("S", (), {"version": next(versions)})(), online=frozenset()
         )

@@ -204,3 +204,33 @@ def test_a_new_revision_makes_the_figures_pending_until_computed():
         "version": shared.version,
         "agreement": figures,
     }
+
+
+def test_a_version_made_by_submissions_alone_equals_a_full_build(django_assert_max_num_queries):
+    world = SessionWorld(reviewers=3, interactions=2).start()
+    for user in world.reviewers:
+        world.score_all(user, world.items[0], (1, 4, 2))
+        world.submit(user, world.items[0])
+    services.session_reveal(
+        session_id=world.session.pk, actor=world.facilitator, item_id=world.items[0].pk
+    )
+    previous = snapshots.shared_state(fresh(world))
+    for user in world.reviewers[:2]:
+        world.score_all(user, world.items[1], (0, 2, 1))
+        world.submit(user, world.items[1])
+    session = fresh(world)
+
+    with django_assert_max_num_queries(1):
+        quick = snapshots.shared_state_after_submissions(session, previous)
+    snapshots._shared_states.clear()
+    full = snapshots.shared_state(session)
+
+    assert quick == full
+    assert quick.items[1]["submitted"] == 2 and quick.items[0] == previous.items[0]
+    for user in [world.facilitator, *world.reviewers]:
+        frames = [
+            snapshots.viewer_frame(session=session, shared=shared, user=user, online=set(), mine={})
+            for shared in (quick, full)
+        ]
+        assert frames[0]["participants"] == frames[1]["participants"]
+        assert frames[0]["me"] == frames[1]["me"]

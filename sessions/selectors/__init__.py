@@ -27,6 +27,7 @@ from .visibility import (
     ViewerPolicy,
     display_name,
     participant_for,
+    participant_query,
     viewer_context,
     visible_scores,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "join_preview_for",
     "live_agreement",
     "participant_for",
+    "participant_query",
     "rating_code",
     "ratings_table",
     "session_criteria",

@@ -21,7 +21,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from django.utils import timezone
@@ -40,7 +40,7 @@ from ..models import (
     DiscussionFlag,
     DiscussionTimebox,
     Participant,
-    Score,
+    Revision,
     SessionInteraction,
     SessionStatus,
     Submission,
@@ -169,6 +169,49 @@ def _fingerprint(session: CalibrationSession, revealed: dict) -> tuple:
     return (session.pk, session.created_at, digest.hexdigest())
 
 
+def shared_state_after_submissions(
+    session: CalibrationSession, previous: SharedState
+) -> SharedState:
+    """The shared state of `session`'s version when the only changes since `previous` (an
+    earlier version of the same session) are submissions: one query instead of a build.
+    A submission changes progress only (never what is revealed: a revealed interaction takes
+    none). A field added to the shared state that depends on submissions is updated here too."""
+    global shared_state_builds
+    key = (session.pk, session.created_at, session.version)
+    with _shared_lock:
+        state = _shared_states.get(key)
+    if state is not None:
+        return state
+    submitted_by_item = _submissions(session)
+    scorers = previous.scorer_ids
+    items = [
+        row
+        if row["revealed"]
+        else {**row, "submitted": len(submitted_by_item.get(row["id"], set()) & scorers)}
+        for row in previous.items
+    ]
+    state = replace(
+        previous,
+        version=session.version,
+        session=_session_section(session),
+        submitted_by_item={k: frozenset(v) for k, v in submitted_by_item.items()},
+        items=items,
+    )
+    with _shared_lock:
+        shared_state_builds += 1
+        state = _shared_states.setdefault(key, state)
+    return state
+
+
+def _submissions(session: CalibrationSession) -> dict[int, set[int]]:
+    submitted_by_item: dict[int, set[int]] = defaultdict(set)
+    for participant_id, item_id in Submission.objects.filter(item__session=session).values_list(
+        "participant_id", "item_id"
+    ):
+        submitted_by_item[item_id].add(participant_id)
+    return submitted_by_item
+
+
 def _build_shared_state(session: CalibrationSession) -> SharedState:
     # Ordered by role and name, never by alias: the named list must not follow the letters.
     participants = list(
@@ -178,22 +221,36 @@ def _build_shared_state(session: CalibrationSession) -> SharedState:
     )
     items = list(SessionInteraction.objects.filter(session=session).order_by("position", "id"))
     criteria = list(session.criteria.order_by("position", "id"))
-    submitted_by_item: dict[int, set[int]] = defaultdict(set)
-    for participant_id, item_id in Submission.objects.filter(item__session=session).values_list(
-        "participant_id", "item_id"
-    ):
-        submitted_by_item[item_id].add(participant_id)
+    submitted_by_item = _submissions(session)
     scorer_ids = frozenset(p.pk for p in participants if p.scores_in(session))
     revealed_ids = frozenset(item.pk for item in items if item.is_revealed)
     by_pk = {p.pk: p for p in participants}
 
     revealed_scores: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     # No default ordering: it joins five tables, and every list is sorted per viewer anyway.
-    for score in visible_scores(session=session, viewer=None).order_by():
-        if score.is_rated and score.item_id in revealed_ids:
-            participant = by_pk[score.participant_id]
-            revealed_scores[score.item_id][score.criterion_id].append(
-                (participant, _rating_entry(score, participant, session))
+    # No related rows either: the participants are at hand, and a prefetch of the revisions
+    # costs a queryset per rating; one plain query of the visible ratings' revisions instead.
+    visible = visible_scores(session=session, viewer=None).order_by()
+    revisions = _revisions_of(visible) if revealed_ids else {}
+    rows = (
+        visible.select_related(None)
+        .prefetch_related(None)
+        .values_list("pk", "participant_id", "item_id", "criterion_id", "value", "is_na", "comment")
+    )
+    for pk, participant_id, item_id, criterion_id, value, is_na, comment in rows:
+        if (is_na or value is not None) and item_id in revealed_ids:  # rated, revealed
+            participant = by_pk[participant_id]
+            revealed_scores[item_id][criterion_id].append(
+                (
+                    participant,
+                    {
+                        "value": value,
+                        "na": is_na,
+                        "comment": comment,
+                        "is_baseline": participant.user_id == session.baseline_id,
+                        "revisions": list(revisions.get(pk, ())),
+                    },
+                )
             )
     consensus_by_item: dict[int, dict] = defaultdict(dict)
     for record in Consensus.objects.filter(item__session=session):
@@ -315,23 +372,19 @@ def _live_figures(figures: dict, n_revealed: int) -> dict:
     }
 
 
-def _rating_entry(score: Score, participant: Participant, session) -> dict:
-    """A revealed rating without the viewer-dependent parts (label, key, is_me)."""
-    return {
-        "value": score.value,
-        "na": score.is_na,
-        "comment": score.comment,
-        "is_baseline": participant.user_id == session.baseline_id,
-        "revisions": [
-            {
-                "value": revision.value,
-                "na": revision.is_na,
-                "comment": revision.comment,
-                "at": iso_time(revision.revised_at),
-            }
-            for revision in score.revisions.all()
-        ],
-    }
+def _revisions_of(visible) -> dict[int, list[dict]]:
+    """The revisions of the visible ratings, by rating, oldest first."""
+    by_score: dict[int, list[dict]] = defaultdict(list)
+    rows = (
+        Revision.objects.filter(score__in=visible.values("pk"))
+        .order_by("revised_at", "id")
+        .values_list("score_id", "value", "is_na", "comment", "revised_at")
+    )
+    for score_id, value, is_na, comment, revised_at in rows:
+        by_score[score_id].append(
+            {"value": value, "na": is_na, "comment": comment, "at": iso_time(revised_at)}
+        )
+    return by_score
 
 
 def _notes_payload(session, criteria, items) -> dict:

@@ -133,10 +133,11 @@ def viewer_context(*, session: CalibrationSession, participants: list[Participan
 def participant_for(*, session_id: int, user) -> Participant | None:
     """The user's place in the session, while they are still a member of its team: someone
     removed from the team loses the session with it."""
-    return (
-        Participant.objects.filter(
-            session_id=session_id, user=user, user__memberships__team=F("session__team")
-        )
-        .select_related("user")
-        .first()
-    )
+    return participant_query(session_id=session_id, user=user).first()
+
+
+def participant_query(*, session_id: int, user) -> QuerySet[Participant]:
+    """`participant_for` as a query, for a writer that locks the row (a rating's save)."""
+    return Participant.objects.filter(
+        session_id=session_id, user=user, user__memberships__team=F("session__team")
+    ).select_related("user")

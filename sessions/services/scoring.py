@@ -74,18 +74,17 @@ def score_save(
 ) -> SaveResult:
     """Saves a reviewer's own blind rating. Repeats are harmless: the newest client_ts wins.
 
-    The lookups that no reveal changes (who the reviewer is, the criterion and its scale) come
-    first, outside the transaction; the session row lock (the reveal's) is taken last, with the
-    interaction in the same query, so a session's saves queue behind each other for three
-    statements, not eight: lock, read the rating, write it."""
+    Saves of one session run side by side: each holds the session row in KEY SHARE mode, which
+    only the writers that must exclude them take exclusively (the reveal, a submission,
+    closing: `locked_session`, FOR UPDATE), so a save in flight lands before the reveal or is
+    refused after it. The reviewer's own row is locked (NO KEY UPDATE), so two tabs of one
+    reviewer save one after the other and the newest change wins. Six statements: the
+    criterion, then in the transaction the session, its interaction, the reviewer, the rating,
+    and its write."""
     if not isinstance(is_na, bool):
         raise SessionError("N/A must be true or false.")
     if isinstance(client_ts, bool) or not isinstance(client_ts, int) or client_ts < 0:
         raise SessionError("Invalid change timestamp.")
-    participant = selectors.participant_for(session_id=session_id, user=user)
-    if participant is None:
-        # The slow path of a refusal: which one (no session, or not yours) as before.
-        _locked_scorer(session_id, user)
     item_id = as_int(item_id, "item")
     criterion = (
         Criterion.objects.filter(pk=as_int(criterion_id, "criterion"), sessions__pk=session_id)
@@ -94,35 +93,41 @@ def score_save(
     )
     text = clean_comment(comment)
     with transaction.atomic():
-        item = (
-            SessionInteraction.objects.select_related("session")
-            .select_for_update(of=("session",))
-            .filter(pk=item_id, session_id=session_id)
+        found = _shared_lock_for_saving(session_id, item_id)
+        participant = (
+            selectors.participant_query(session_id=session_id, user=user)
+            .select_for_update(no_key=True, of=("self",))
             .first()
         )
-        if item is None:
-            # Not in this session: the refusals in their usual order (closed, draft, foreign).
+        if participant is None or found is None:
+            # The refusals in their usual order: no session, not yours, closed, not started,
+            # not this session's interaction.
             session, _ = _locked_scorer(session_id, user)
             _unrevealed_item(session, item_id, revealed="")
-        session = item.session
+        status, facilitator_scores, revealed_at = found
+        # The session's state as read under the lock, for the checks below.
+        session = CalibrationSession(
+            pk=session_id, status=status, facilitator_scores=facilitator_scores
+        )
         if not participant.scores_in(session):
             raise SessionPermissionError("You are facilitating this session, not scoring it.")
         require_not_closed(session)
         if session.status == SessionStatus.DRAFT:
             raise SessionError("Scoring has not started yet.")
-        if item.is_revealed:
+        if revealed_at is not None:
             raise SessionError(
                 "The scores of this interaction are revealed: change your rating as a revision."
             )
+        item = SessionInteraction(pk=item_id, session_id=session_id)
         if criterion is None:
             raise SessionError("That criterion is not part of this session.")
         if value in (None, "") and not is_na and text:
             code = None  # a comment written before the rating is a draft too: keep it
         else:
             code = checked_rating(criterion, value, is_na)
+        # No row lock needed: this reviewer's row lock already orders their saves.
         score = (
-            Score.objects.select_for_update()
-            .filter(participant=participant, item=item, criterion=criterion)
+            Score.objects.filter(participant=participant, item=item, criterion=criterion)
             .order_by()
             .first()
         )
@@ -148,11 +153,38 @@ def score_save(
     return SaveResult(score=score, applied=True)
 
 
+def _shared_lock_for_saving(session_id: int, item_id: int) -> tuple | None:
+    """(status, facilitator_scores, revealed_at) of the session and its interaction, holding
+    the session row in KEY SHARE mode on PostgreSQL (Django's ORM has no such lock).
+
+    Two statements: the interaction is read after the lock is granted, in a statement of its
+    own, so a save that waited for a reveal sees the interaction revealed (a join in the
+    locking statement would read it as it was before the wait)."""
+    sessions = CalibrationSession._meta.db_table
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT "status", "facilitator_scores" FROM "{sessions}" WHERE "id" = %s{lock}',
+            [session_id],
+        )
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    revealed = (
+        SessionInteraction.objects.filter(pk=item_id, session_id=session_id)
+        .order_by()
+        .values_list("revealed_at", flat=True)
+    )
+    for revealed_at in revealed:
+        return (*found, revealed_at)
+    return None
+
+
 def _create_score(*, participant, item, criterion, **fields) -> tuple[Score, bool]:
     """A new rating, or the row another save created first (then the caller updates it).
 
-    Under the session row lock no two saves insert at once; SQLite takes no row locks, so
-    there two tabs can, and a savepoint lets the loser update instead."""
+    Under the reviewer's row lock no two saves of theirs insert at once; SQLite takes no row
+    locks, so there two tabs can, and a savepoint lets the loser update instead."""
     if connection.features.has_select_for_update:
         score = Score.objects.create(
             participant=participant, item=item, criterion=criterion, **fields
