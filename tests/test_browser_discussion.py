@@ -162,6 +162,9 @@ def test_unanimous_criteria_are_one_line_each_and_accepted_in_one_click_or_all_a
     page.keyboard.press("a")
     expect(page.get_by_test_id("consensus-progress")).to_have_text("1 of 6 agreed")
     expect(unanimous_row.get_by_test_id("consensus-display")).to_contain_text("Agreed")
+    # Decided: the line keeps everyone's answer, with nothing left to accept (no "null").
+    expect(unanimous_row.get_by_test_id("unanimous")).not_to_contain_text("null")
+    expect(unanimous_row.get_by_test_id("accept-unanimous")).to_have_count(0)
     expect(accept_all).to_have_text("Accept all 1 unanimous answer as consensus")
 
     accept_all.click()

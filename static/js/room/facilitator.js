@@ -70,13 +70,14 @@ export function createFacilitator(state, card, { after, open }) {
   // The time box of the criterion under discussion (the row chosen by U or by a click).
   const minutes = h("input", { id: "timebox-minutes", type: "number", min: "1", max: String(MAX_MINUTES), value: String(DEFAULT_MINUTES), inputmode: "numeric", "data-testid": "timebox-minutes" });
   const timeboxStart = h("button", { type: "button", class: "btn btn-small", "data-testid": "timebox-start" }, "Start");
-  const timeboxStop = h("button", { type: "button", class: "btn btn-small btn-ghost", "data-testid": "timebox-stop", hidden: true }, "Stop");
+  const timeboxStop = h("button", { type: "button", class: "btn btn-small", "data-testid": "timebox-stop", hidden: true }, "Stop");
   const timeboxFor = h("p", { class: "fac-timebox-for muted", "data-testid": "timebox-for" });
   const timeboxGroup = h(
     "div",
     { class: "fac-timebox" },
-    h("div", { class: "fac-timebox-row" }, h("label", { for: "timebox-minutes", text: "Time box" }), minutes, h("span", { class: "muted", text: "min" }), timeboxStart, timeboxStop),
+    h("label", { for: "timebox-minutes", class: "fac-timebox-label", text: "Time box" }),
     timeboxFor,
+    h("div", { class: "fac-timebox-row" }, minutes, h("span", { class: "muted", text: "min" }), timeboxStart, timeboxStop),
   );
   const discussGroup = h("div", { class: "fac-group", hidden: true }, progress, flagged, next, timeboxGroup);
   card.replaceChildren(h("h2", { class: "rail-heading", text: "Facilitator" }), hint, start, discussGroup, revealGroup, closeGroup);
@@ -210,6 +211,8 @@ export function createFacilitator(state, card, { after, open }) {
     const running = currentTimebox(snap);
     timeboxGroup.hidden = state.isClosed();
     timeboxStop.hidden = !running;
+    // After a reload the criterion being timed is the one under discussion.
+    if (!discussed && running) discussed = { item: running.item, criterion: running.criterion };
     const target = discussed && state.criterionById(discussed.criterion);
     timeboxStart.disabled = !target || !state.itemById(discussed.item)?.revealed;
     if (target) {

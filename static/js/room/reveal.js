@@ -4,7 +4,7 @@
 // facilitator types in a consensus and an open revision form survive every snapshot.
 
 import { ConsensusBlock } from "../live/consensus.js";
-import { h } from "../live/dom.js";
+import { fill, h } from "../live/dom.js";
 import { alphaHelp, criterionAlphaBadge, fillAlphaLine, rowLevel } from "../live/figures.js";
 import { distributionChart, isDecided, ratingChip, reviewerList } from "../live/ratings.js";
 import { excludedLine, raterCount, rankFlags, ratingsCount, revealSummary } from "../live/revealed.js";
@@ -190,7 +190,9 @@ export function createReveal(state, container) {
       const answer = unanimousAnswer(row);
       const canAccept = state.snap.me.is_facilitator && !state.isClosed() && !isDecided(agreed);
       rowRef.accept.hidden = !canAccept;
-      rowRef.unanimous.replaceChildren(
+      // fill, not replaceChildren: a null child (nothing to accept) must not read "null".
+      fill(
+        rowRef.unanimous,
         h("span", { class: "unanimous-label", text: `Everyone (${ratingsCount(row.n)}): ` }),
         ratingChip(criterion, answer.value, answer.na),
         canAccept ? rowRef.accept : null,
