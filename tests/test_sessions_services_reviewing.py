@@ -281,3 +281,29 @@ def test_proposals_are_refused_twice_and_after_the_close():
     reviewing.review_close(session_id=world.session.pk, actor=world.facilitator)
     with pytest.raises(services.SessionError, match="closed"):
         reviewing.review_propose(session_id=world.session.pk, user=reviewer, name="Later")
+
+
+def test_a_decided_name_must_be_free_on_the_scorecard():
+    world = ReviewWorld().start()
+    identity = world.items[0]
+    world.reveal(identity)
+    with pytest.raises(services.SessionError, match="already a criterion called “Empathy”"):
+        world.decide(identity, "change", criterion=change_to(name="Empathy"))
+    proposal = reviewing.review_propose(
+        session_id=world.session.pk, user=world.reviewers[0], name="Next steps"
+    )
+    world.reveal(proposal)
+    world.decide(identity, "change", criterion=change_to(name="Identity check"))
+    with pytest.raises(services.SessionError, match="(?i)called “identity check”"):
+        world.decide(
+            proposal,
+            "add",
+            criterion=reviewing.DecisionInput(name="identity check", scale_kind="binary"),
+        )
+    # The old name is free once its criterion is renamed.
+    world.decide(
+        proposal,
+        "add",
+        criterion=reviewing.DecisionInput(name="Verified identity", scale_kind="binary"),
+    )
+    reviewing.review_close(session_id=world.session.pk, actor=world.facilitator)

@@ -440,6 +440,24 @@ def _data_from_json(values: dict) -> CriterionData:
     )
 
 
+def _check_name_free(session: CalibrationSession, item: ReviewItem, name: str) -> None:
+    """Criterion names are unique on a scorecard: refuse a decided name another criterion of
+    the version, or another decision, already has (closing would otherwise fail)."""
+    others = item.criterion.key if item.criterion_id else None
+    taken = {
+        criterion.name.casefold()
+        for criterion in session.scorecard_version.criteria.all()
+        if criterion.key != others
+    }
+    for other in ReviewItem.objects.filter(session=session).exclude(pk=item.pk):
+        if other.decision in (ReviewDecision.CHANGE, ReviewDecision.ADD):
+            taken.add(other.decision_data["name"].casefold())
+        if other.decision == ReviewDecision.CHANGE and other.criterion_id:
+            taken.discard(other.criterion.name.casefold())
+    if name.casefold() in taken:
+        raise SessionError(f"There is already a criterion called “{name}” on this scorecard.")
+
+
 def review_decide(
     *,
     session_id: int,
@@ -479,6 +497,7 @@ def review_decide(
                     raise SessionError(
                         "Nothing in the criterion changes: decide keep, or change something."
                     )
+            _check_name_free(session, item, decided.name)
             data = _data_json(decided)
         item.decision = decision
         item.decision_data = data
