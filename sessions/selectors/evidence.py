@@ -44,6 +44,9 @@ from scorecards.selectors import (
 
 from ..models import (
     CalibrationSession,
+    CriterionRollup,
+    PatternRollup,
+    RollupPeriod,
     SessionCriterionSummary,
     SessionKind,
     SessionPatternSummary,
@@ -441,40 +444,18 @@ def team_criterion_evidence(
 ) -> list[CriterionEvidence]:
     """Every criterion series of the team's scorecards with scoring sessions in the dates, each
     with its per-period trend and flags. The database sums the counts and the rating patterns
-    per criterion version and period: three queries for any number of sessions.
+    per criterion version and period, from the monthly rollups when the dates are whole months
+    (the page's default: all dates), else from the session rows: three queries for any number
+    of sessions.
 
     Each series' pooled alpha has its bootstrap interval; its periods get one only when it is
     flagged (their trend is then shown): the low-agreement flag reads each period's alpha and
     unit count (agreement.history), which need no resampling.
     """
-    rows = _scoring(SessionCriterionSummary.objects.filter(team=team))
-    patterns = SessionPatternSummary.objects.filter(team=team)
-    if date_from:
-        rows = rows.filter(held_on_date__gte=date_from)
-        patterns = patterns.filter(held_on_date__gte=date_from)
-    if date_to:
-        rows = rows.filter(held_on_date__lte=date_to)
-        patterns = patterns.filter(held_on_date__lte=date_to)
-    per_period_counts = list(
-        rows.annotate(period=TRUNC[period]("held_on_date"))
-        .values("criterion_id", "period")
-        .annotate(
-            sessions=Count("pk"),
-            n_ratings=Sum("n_ratings"),
-            n_na=Sum("n_na"),
-            n_fail=Sum("n_fail"),
-            n_disputed=Count("pk", filter=Q(most_disputed=True)),
-            first=Min("held_on_date"),
-            last=Max("held_on_date"),
-        )
-        .order_by()
-    )
-    per_period = list(
-        patterns.annotate(period=TRUNC[period]("held_on_date"))
-        .values_list("criterion_id", "period", "pattern")
-        .annotate(n=Sum("n_units"))
-        .order_by()
-    )
+    if _whole_months(date_from, date_to) and period in MONTH_MULTIPLES:
+        per_period_counts, per_period = _from_rollups(team, date_from, date_to, period)
+    else:
+        per_period_counts, per_period = _from_sessions(team, date_from, date_to, period)
     criteria = list(
         Criterion.objects.filter(version__scorecard__team=team).select_related("version__scorecard")
     )
@@ -525,6 +506,79 @@ def team_criterion_evidence(
             evidence = replace(evidence, points=tuple(_points(meta, periods, period, n_resamples)))
         out.append(evidence)
     return out
+
+
+MONTH_MULTIPLES = ("month", "quarter")
+_COUNT_SUMS = ("n_ratings", "n_na", "n_fail")
+
+
+def _whole_months(date_from, date_to) -> bool:
+    """Dates the monthly rollups answer exactly: open, or from a month's first day to a
+    month's last."""
+    if date_from is not None and date_from.day != 1:
+        return False
+    return date_to is None or (date_to + dt.timedelta(days=1)).day == 1
+
+
+def _from_sessions(team, date_from, date_to, period: str) -> tuple[list, list]:
+    """Per criterion version and period: the session counts and the rating patterns, summed
+    by the database over each session's rows (any dates)."""
+    rows = _scoring(SessionCriterionSummary.objects.filter(team=team))
+    patterns = SessionPatternSummary.objects.filter(team=team)
+    if date_from:
+        rows = rows.filter(held_on_date__gte=date_from)
+        patterns = patterns.filter(held_on_date__gte=date_from)
+    if date_to:
+        rows = rows.filter(held_on_date__lte=date_to)
+        patterns = patterns.filter(held_on_date__lte=date_to)
+    counts = list(
+        rows.annotate(period=TRUNC[period]("held_on_date"))
+        .values("criterion_id", "period")
+        .annotate(
+            sessions=Count("pk"),
+            **{name: Sum(name) for name in _COUNT_SUMS},
+            n_disputed=Count("pk", filter=Q(most_disputed=True)),
+            first=Min("held_on_date"),
+            last=Max("held_on_date"),
+        )
+        .order_by()
+    )
+    found = list(
+        patterns.annotate(period=TRUNC[period]("held_on_date"))
+        .values_list("criterion_id", "period", "pattern")
+        .annotate(n=Sum("n_units"))
+        .order_by()
+    )
+    return counts, found
+
+
+def _from_rollups(team, date_from, date_to, period: str) -> tuple[list, list]:
+    """The same from the monthly rollups (sums of the same session rows, scoring sessions
+    only, services.summaries.rollups_write): a few thousand rows in place of every session's.
+    They hold no exact first and last day, so those stay None."""
+    months = {"team": team, "span": RollupPeriod.MONTH}
+    if date_from:
+        months["start__gte"] = date_from
+    if date_to:
+        months["start__lte"] = date_to
+    counts = list(
+        CriterionRollup.objects.filter(**months)
+        .annotate(period=TRUNC[period]("start"))
+        .values("criterion_id", "period")
+        .annotate(
+            sessions=Sum("n_sessions"),
+            **{name: Sum(name) for name in (*_COUNT_SUMS, "n_disputed")},
+        )
+        .order_by()
+    )
+    found = list(
+        PatternRollup.objects.filter(**months)
+        .annotate(period=TRUNC[period]("start"))
+        .values_list("criterion_id", "period", "pattern")
+        .annotate(n=Sum("n_units"))
+        .order_by()
+    )
+    return counts, found
 
 
 def _as_date(value):
