@@ -80,6 +80,7 @@ export function createStage({ live, stage, snap, itemName, open }) {
         item
           ? h("p", { class: "present-big-number" }, h("strong", { text: String(item.submitted) }), ` of ${item.total} submitted`)
           : null,
+        item ? waitingFlags(item.id) : null,
         h(
           "p",
           { class: "muted" },
@@ -87,6 +88,24 @@ export function createStage({ live, stage, snap, itemName, open }) {
             ? "Choose a revealed interaction above, or reveal this one from the room."
             : "Ratings appear here as soon as the facilitator reveals them.",
         ),
+      ),
+    );
+  }
+
+  /** Before the reveal: the criteria reviewers already asked to discuss (counts only). */
+  function waitingFlags(itemId) {
+    const flagged = snap()
+      .criteria.map((criterion) => ({ criterion, info: sharedFlagInfo(snap(), itemId, criterion.id) }))
+      .filter(({ info }) => info.count > 0);
+    if (!flagged.length) return null;
+    return h(
+      "div",
+      { class: "present-waiting-flags", "data-testid": "waiting-flags" },
+      h("p", { class: "present-sub", text: "Flagged to discuss" }),
+      h(
+        "ul",
+        { class: "present-flag-list" },
+        flagged.map(({ criterion, info }) => h("li", {}, criterion.name, " ", flagBadge(info))),
       ),
     );
   }

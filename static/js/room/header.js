@@ -1,6 +1,7 @@
 // The room's header: the session's status, the scoring timer, the discussion's time box and the
 // progress of the interaction on screen (or of all of them).
 
+import { h } from "../live/dom.js";
 import { createTimeboxDisplay } from "./timebox.js";
 
 /** "4:05 left", "Time is up": the words of the timer for `left` seconds. */
@@ -54,7 +55,8 @@ export function createHeader(state, els) {
     const left = Math.max(0, Math.round((deadline - state.live.serverNow()) / 1000));
     els.timer.hidden = false;
     els.timer.dataset.kind = left === 0 ? "over" : left <= 120 ? "soon" : "";
-    els.timer.textContent = timerText(left);
+    // Named, since the discussion's time box can run beside it.
+    els.timer.replaceChildren(h("span", { class: "timebox-label", text: "Scoring" }), ` ${timerText(left)}`);
     els.timer.setAttribute("aria-label", left === 0 ? "Scoring time is up" : `${Math.ceil(left / 60)} minutes of scoring left`);
   }
   setInterval(tick, 1000);

@@ -153,8 +153,8 @@ export function createScorecard(state, container) {
         h("h4", { id: nameId, class: "ls-name", text: criterion.name }),
         criterion.critical ? h("span", { class: "badge badge-danger", text: "Critical" }) : null,
         h("span", { class: "ls-scale", text: criterion.scale }),
-        stateNote,
-        flag.el,
+        // The save state and the flag keep together at the right, wrapping as one.
+        h("span", { class: "ls-crit-tools" }, stateNote, flag.el),
       ),
       criterion.description ? h("p", { class: "ls-desc", text: criterion.description }) : null,
       guidance,
