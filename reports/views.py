@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from agreement.trends import period_label
 from datafiles import ImportFailed, errors_context, read_bytes
@@ -112,6 +112,7 @@ def reports_home(request):
 
 
 @team_required
+@require_safe
 def history(request):
     access = ReportAccess.for_request(request)
     form = HistoryFilterForm(
@@ -151,6 +152,7 @@ def _trend_choices(access):
 
 
 @team_required
+@require_safe  # read with GET only: a POST could otherwise fill the trends memo
 def trends(request):
     access = ReportAccess.for_request(request)
     _require_team_reports(access)
@@ -181,6 +183,7 @@ def trends(request):
 
 
 @team_required
+@require_safe
 def reviewers(request):
     access = ReportAccess.for_request(request)
     if not access.sees_team_reports:
@@ -221,6 +224,7 @@ def reviewers(request):
 
 
 @team_required
+@require_safe
 def reviewer_profile(request, user_id: int):
     access = ReportAccess.for_request(request)
     user = reviewer_selectors.team_reviewer(access=access, user_id=user_id)

@@ -340,11 +340,12 @@ EXPECTED: dict[str, Row] = {
     "sessions:summary": both(team_page(foreign=404), per_state=True),
     "sessions:ratings_csv": both(team_page(foreign=404), per_state=True),
     "reports:home": both(team_page(302)),  # to the page the role starts from
-    "reports:history": both(team_page()),  # everyone: scoped to what each may see
-    "reports:trends": both(role_page(REPORTS)),
+    # Report pages are read with GET (a POST is 405): everyone: scoped to what each may see.
+    "reports:history": Row(get=team_page(), post=team_page(method_ok=False)),
+    "reports:trends": Row(get=role_page(REPORTS), post=team_page(method_ok=False)),
     "reports:criteria": both(role_page(REPORTS)),
-    "reports:reviewers": both(reviewers_page),
-    "reports:reviewer": both(reviewer_profile),
+    "reports:reviewers": Row(get=reviewers_page, post=team_page(method_ok=False)),
+    "reports:reviewer": Row(get=reviewer_profile, post=team_page(method_ok=False)),
     "reports:import_history": Row(get=role_page(CONTENT), post=role_page(CONTENT, 400)),
     "reports:session_report": both(
         team_page(foreign=404),
