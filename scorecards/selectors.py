@@ -131,10 +131,10 @@ class CriterionSeries:
     last_version: int
     criterion_ids: tuple[int, ...]
     scale: str  # the scale in words
+    id: str = ""  # "<key>:v<first version>", filled in from the two
 
-    @property
-    def id(self) -> str:
-        return f"{self.key}:v{self.first_version}"
+    def __post_init__(self):
+        object.__setattr__(self, "id", f"{self.key}:v{self.first_version}")
 
 
 def criteria_history(*, scorecard: Scorecard, keys: Iterable | None = None) -> list[Criterion]:

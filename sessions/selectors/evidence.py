@@ -13,15 +13,14 @@ agreement.history's.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from django.db.models import Count, F, Max, Min, Q, Sum, Window
-from django.db.models.functions import RowNumber, TruncMonth, TruncQuarter, TruncWeek
+from django.db.models import Count, DateField, F, Max, Min, Q, Sum, Window
+from django.db.models.functions import Cast, RowNumber, TruncMonth, TruncQuarter, TruncWeek
 
 from agreement.display import format_count, format_decimal, format_percent
 from agreement.history import (
@@ -53,6 +52,13 @@ from ..models import (
 )
 
 TRUNC = {"week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter}
+
+
+def _trunc(period: str, field: str):
+    # As a date: the database sends a date, not a time zone-aware timestamp to convert back.
+    return Cast(TRUNC[period](field, output_field=DateField()), DateField())
+
+
 _COUNTS = ("n_ratings", "n_na", "n_fail", "n_disputed")
 
 
@@ -350,17 +356,14 @@ def _figures(specs: dict, patterns: dict, *, key: str, n_resamples: int) -> dict
     from (each criterion version's scale and its pattern counts, the seed key, the resamples):
     closed sessions never change, so a past period's figures are computed once per process,
     and any new session changes the inputs and so the entry."""
+    # One order for one input (by criterion version), whatever order the database returned.
     frozen = tuple(
-        sorted(
-            (
-                (specs[criterion_id], tuple(sorted(found.items())))
-                for criterion_id, found in patterns.items()
-                if found
-            ),
-            key=repr,  # one order for one input, whatever order the database returned
-        )
+        (specs[criterion_id], tuple(sorted(patterns[criterion_id].items())))
+        for criterion_id in sorted(patterns)
+        if patterns[criterion_id]
     )
-    return copy.deepcopy(_figures_of(frozen, key, n_resamples))
+    figures = _figures_of(frozen, key, n_resamples)
+    return {**figures, "alpha": dict(figures["alpha"])}  # the memo stays as computed
 
 
 @lru_cache(maxsize=4096)
@@ -532,7 +535,7 @@ def _from_sessions(team, date_from, date_to, period: str) -> tuple[list, list]:
         rows = rows.filter(held_on_date__lte=date_to)
         patterns = patterns.filter(held_on_date__lte=date_to)
     counts = list(
-        rows.annotate(period=TRUNC[period]("held_on_date"))
+        rows.annotate(period=_trunc(period, "held_on_date"))
         .values("criterion_id", "period")
         .annotate(
             sessions=Count("pk"),
@@ -544,7 +547,7 @@ def _from_sessions(team, date_from, date_to, period: str) -> tuple[list, list]:
         .order_by()
     )
     found = list(
-        patterns.annotate(period=TRUNC[period]("held_on_date"))
+        patterns.annotate(period=_trunc(period, "held_on_date"))
         .values_list("criterion_id", "period", "pattern")
         .annotate(n=Sum("n_units"))
         .order_by()
@@ -563,7 +566,7 @@ def _from_rollups(team, date_from, date_to, period: str) -> tuple[list, list]:
         months["start__lte"] = date_to
     counts = list(
         CriterionRollup.objects.filter(**months)
-        .annotate(period=TRUNC[period]("start"))
+        .annotate(period=_trunc(period, "start"))
         .values("criterion_id", "period")
         .annotate(
             sessions=Sum("n_sessions"),
@@ -573,7 +576,7 @@ def _from_rollups(team, date_from, date_to, period: str) -> tuple[list, list]:
     )
     found = list(
         PatternRollup.objects.filter(**months)
-        .annotate(period=TRUNC[period]("start"))
+        .annotate(period=_trunc(period, "start"))
         .values_list("criterion_id", "period", "pattern")
         .annotate(n=Sum("n_units"))
         .order_by()
