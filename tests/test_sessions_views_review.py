@@ -122,3 +122,17 @@ def test_a_team_member_joins_a_running_review_with_its_link_and_may_answer(clien
     frame = embedded_snapshot(client.get(response["Location"]).content.decode())
     assert frame["me"]["can_answer"] is True
     assert all(item["total"] == 3 for item in frame["items"])
+
+
+def test_the_summary_shows_revealed_proposals_with_their_wording(client):
+    world = ReviewWorld().start()
+    world.answer(world.reviewers[0], world.items[0], proposal="change", new_wording="Ask twice")
+    world.answer(world.reviewers[1], world.items[1], proposal="change", new_wording="Hidden one")
+    world.reveal(world.items[0])
+    client.force_login(world.reviewers[1])
+    page = client.get(reverse("sessions:summary", args=[world.session.pk])).content.decode()
+    assert "Wording: Ask twice" in page
+    # Their own answer on the blind criterion is theirs to see; another's would not be.
+    client.force_login(world.facilitator)
+    page = client.get(reverse("sessions:summary", args=[world.session.pk])).content.decode()
+    assert "Hidden one" not in page
