@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the project root importable
@@ -76,11 +77,21 @@ def main() -> int:
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
 
-        median, low = timed(get, args.runs)
-        print(f"  {name:<40} median {median:7.1f} ms  min {low:7.1f} ms")
-    median, low = timed(lambda: criterion_evidence(scorecard=scorecard), args.runs)
-    print(f"  {'review evidence (all criteria)':<40} median {median:7.1f} ms  min {low:7.1f} ms")
+        report(name, get, args.runs)
+    report(
+        "review evidence (all criteria)", lambda: criterion_evidence(scorecard=scorecard), args.runs
+    )
     return 0
+
+
+def report(name: str, call, runs: int) -> None:
+    """The first call of the process (cold: the figures' memo is empty), then the median and
+    minimum of ``runs`` more (bench_reports.timed, after that warm-up)."""
+    start = time.perf_counter()
+    call()
+    cold = (time.perf_counter() - start) * 1000
+    median, low = timed(call, runs)
+    print(f"  {name:<40} median {median:7.1f} ms  min {low:7.1f} ms  cold {cold:7.1f} ms")
 
 
 def _year_ago(team) -> str:
