@@ -319,11 +319,16 @@ def version_history(request, scorecard_id: int):
         raise Http404("No such scorecard in this team.")
     if not access.sees_team_history:
         raise PermissionDenied("A scorecard's version history is for its team's managers.")
+    versions = version_selectors.version_history(scorecard=scorecard)
+    if fmt := _download_format(request):
+        return table_response(
+            fmt,
+            f"scorecard-{scorecard.pk}-versions",
+            version_selectors.VERSION_COLUMNS,
+            version_selectors.version_csv_rows(versions),
+        )
     return render(
         request,
         "reports/versions.html",
-        {
-            "scorecard": scorecard,
-            "versions": version_selectors.version_history(scorecard=scorecard),
-        },
+        {"scorecard": scorecard, "versions": versions, "query": request.GET.urlencode()},
     )

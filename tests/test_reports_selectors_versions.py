@@ -2,12 +2,14 @@
 criterion review's, with its session and rationale), agreement before and after each changed
 criterion, "too early to tell", who may see it, and queries that do not grow."""
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.urls import reverse
 
-from reports.selectors.versions import version_history
+from reports.selectors.versions import VERSION_COLUMNS, version_history
 from scorecards.models import ScorecardVersion
 from sessions.models import CalibrationSession, SessionKind, SessionStatus
 from teams.models import Role
@@ -136,6 +138,26 @@ def test_page_shows_changelog_and_figures(client, world):
     assert "Nobody could tell a 3 from a 4." in text
     assert reverse("sessions:summary", args=[review.pk]) in text
     assert "Too early to tell" in text and "new scale: a new series" in text
+
+
+def test_the_version_history_downloads_with_both_sides_counts(client, world):
+    history(world, 5, world.version)
+    v2 = next_version(world.version, rescale={world.numeric.key: BINARY})
+    history(world, 2, v2, start=dt.date(2026, 3, 2))
+    client.force_login(world.manager)
+    url = reverse("reports:versions", args=[world.version.scorecard_id])
+
+    response = client.get(url, {"format": "csv"})
+    xlsx = client.get(url, {"format": "xlsx"})
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert list(rows[0]) == VERSION_COLUMNS
+    empathy = next(r for r in rows if r["criterion"] == "Empathy")
+    assert empathy["version"] == "2" and empathy["new series (scale changed)"] == "yes"
+    assert (empathy["before sessions"], empathy["after sessions"]) == ("5", "2")
+    assert empathy["after enough history"] == "no"
+    assert empathy["after why not"].startswith("Too early to tell")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
 
 def test_facilitators_see_it_reviewers_do_not_and_other_teams_404(client, world):

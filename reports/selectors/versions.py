@@ -139,3 +139,72 @@ def _sessions_per_version(scorecard: Scorecard) -> dict[int, int]:
         .order_by()
     )
     return {r["scorecard_version_id"]: r["n"] for r in rows}
+
+
+VERSION_COLUMNS = [
+    "version",
+    "created",
+    "sessions on this version",
+    "changelog",
+    "criterion",
+    "what changed",
+    "new series (scale changed)",
+    *(
+        f"{side} {name}"
+        for side in ("before", "after")
+        for name in (
+            "sessions",
+            "units",
+            "alpha",
+            "alpha 95% low",
+            "alpha 95% high",
+            "reading",
+            "enough history",
+            "why not",
+        )
+    ),
+]
+
+
+def _side_cells(side) -> list:
+    if side is None:
+        return [None] * 8
+    ci = side.alpha.get("ci") or [None, None]
+    return [
+        side.n_sessions,
+        side.n_units,
+        side.alpha["alpha"],
+        ci[0],
+        ci[1],
+        side.alpha["reading"],
+        "yes" if side.enough_history else "no",
+        side.shortfall or "",
+    ]
+
+
+def version_csv_rows(entries: list[VersionEntry]) -> list[list]:
+    """One row per changed criterion of each version (a version without one: one row)."""
+    out = []
+    for entry in entries:
+        v = entry.version
+        head = [
+            v.number,
+            v.created_at.date(),
+            entry.n_sessions,
+            "; ".join(c.text for c in entry.changelog),
+        ]
+        if not entry.criteria:
+            out.append([*head, None, None, None, *[None] * 16])
+        for change in entry.criteria:
+            ev = change.evidence
+            out.append(
+                [
+                    *head,
+                    change.name,
+                    "; ".join(change.words),
+                    "yes" if ev.new_series else "no",
+                    *_side_cells(ev.before),
+                    *_side_cells(ev.after),
+                ]
+            )
+    return out
