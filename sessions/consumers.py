@@ -224,6 +224,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         )
         await self.accept()
         self.accepted = True
+        self._showing(snapshot)
         await self.send_json(snapshot)
 
     async def refuse(self, code: int):
@@ -594,7 +595,16 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         if snapshot is None:
             await self.close(code=4404)
             return
+        self._showing(snapshot)
         await self.send_json(snapshot if ref is None else {**snapshot, "ref": ref})
+
+    def _showing(self, frame: dict) -> None:
+        """The client shows `frame` from now on. A newer version pushed while it was being
+        read would be overtaken by it, so that one goes out again."""
+        version = frame.get("version") or 0
+        newer, self.sent_version = self.sent_version, version
+        if newer > version:
+            self.want_version(newer)
 
     async def _snapshot(self):
         """A fresh frame (connect, sync): the session row, who is online and the viewer's own
@@ -607,8 +617,6 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             self.hub.heard(view.version)
             if self.hub.latest is None or view.version >= self.hub.latest.version:
                 self.hub.latest = view
-        if frame is not None:
-            self.sent_version = max(self.sent_version, frame.get("version") or 0)
         return frame
 
     def _build_snapshot(self) -> dict | None:
