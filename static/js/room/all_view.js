@@ -5,6 +5,7 @@
 import { h } from "../live/dom.js";
 import { alphaHelp, criterionAlphaBadge, fillAlphaLine, levelName, rowLevel, rowLevelPill } from "../live/figures.js";
 import { perInteractionItems, rankFlags, revealedCountText, revealedItems, sessionFlipText } from "../live/revealed.js";
+import { flagBadge, flagInfo } from "./flags.js";
 import { ruleDisclosure } from "./reveal.js";
 
 /**
@@ -16,7 +17,7 @@ import { ruleDisclosure } from "./reveal.js";
 export function createAllView(state, container, { open }) {
   function render() {
     const { snap } = state;
-    const data = { r: snap.session_ranking, rev: snap.revealed, rule: snap.rule, ag: snap.agreement };
+    const data = { r: snap.session_ranking, rev: snap.revealed, rule: snap.rule, ag: snap.agreement, flags: snap.flags };
     if (!state.changed("all", data)) return;
     const revealed = revealedItems(snap);
     const list = h("ol", { class: "ranking ranking-session", "data-testid": "session-ranking" });
@@ -34,6 +35,7 @@ export function createAllView(state, container, { open }) {
             rowLevelPill(itemRow),
             itemRow.critical_flip ? h("span", { class: "flip-badge flip-small", text: "⚠ critical split" }) : null,
             h("span", { class: "per-item-consensus", text: agreed }),
+            flagBadge(flagInfo(snap, item.id, criterion.id)),
           ];
         }),
       );
