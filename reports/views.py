@@ -278,6 +278,7 @@ def reviewer_profile(request, user_id: int):
 
 
 @team_required
+@require_safe
 def criterion_health(request):
     access = ReportAccess.for_request(request)
     _require_team_reports(access)
@@ -312,6 +313,7 @@ def criterion_health(request):
 
 
 @team_required
+@require_safe
 def version_history(request, scorecard_id: int):
     access = ReportAccess.for_request(request)
     scorecard = version_selectors.scorecard_for_reports(team=access.team, scorecard_id=scorecard_id)

@@ -343,7 +343,10 @@ EXPECTED: dict[str, Row] = {
     # Report pages are read with GET (a POST is 405): everyone: scoped to what each may see.
     "reports:history": Row(get=team_page(), post=team_page(method_ok=False)),
     "reports:trends": Row(get=role_page(REPORTS), post=team_page(method_ok=False)),
-    "reports:criteria": both(role_page(REPORTS)),
+    "reports:criteria": Row(get=role_page(REPORTS), post=team_page(method_ok=False)),
+    "reports:versions": Row(
+        get=role_page(REPORTS | {"facilitator"}, foreign=404), post=team_page(method_ok=False)
+    ),
     "reports:reviewers": Row(get=reviewers_page, post=team_page(method_ok=False)),
     "reports:reviewer": Row(get=reviewer_profile, post=team_page(method_ok=False)),
     "reports:import_history": Row(get=role_page(CONTENT), post=role_page(CONTENT, 400)),
@@ -385,6 +388,7 @@ def url_kwargs(name: str, world: World, state: str, variant: tuple) -> dict:
         "key": world.criterion.key,
         "note_id": world.scorecard.calibration_notes.get().pk,
         "user_id": world.users["reviewer"].pk,
+        "scorecard_id": world.scorecard.pk,
     }
     if name.startswith("scorecards:"):
         values["pk"] = world.scorecard.pk
