@@ -271,3 +271,6 @@ class ReviewCreateForm(forms.Form):
         self.fields["reviewers"].queryset = User.objects.filter(memberships__team=team).order_by(
             "first_name", "username"
         )
+        scorecards = self.fields["scorecard"].queryset
+        if len(scorecards) == 1:
+            self.fields["scorecard"].initial = scorecards[0].pk

@@ -165,7 +165,15 @@ def _evidence_payload(evidence) -> dict:
     figures = []
     if evidence.enough_history:
         alpha = evidence.alpha
-        figures.append(["Agreement (alpha)", f"{alpha['alpha_text']} ({alpha['ci_text']})"])
+        figures.append(
+            [
+                "Agreement (alpha)",
+                f"{alpha['alpha_text']} (95% interval {alpha['ci_text']}) over "
+                f"{alpha['n_units']} interactions",
+            ]
+        )
+        if alpha.get("reading"):
+            figures.append(["Reading", alpha["reading"]])
     figures += [
         ["Spread", evidence.spread_text],
         ["Rated failed", evidence.fail_text],
