@@ -135,6 +135,16 @@ def test_a_criterion_review_ends_in_a_new_version_and_the_next_session_reads_the
     )
     expect(facilitator.get_by_test_id("review-progress")).to_have_text("2 of 2 answered")
 
+    # A participant in the middle of typing stays where they are and is told; the others follow.
+    one.get_by_test_id("review-title").click()  # reading, not typing
+    two.get_by_test_id("answer-comment").focus()
+    item_button(facilitator, "Empathy").click()
+    expect(one.get_by_test_id("review-title")).to_have_text("Empathy")
+    expect(two.get_by_text("The facilitator moved on to “Empathy”.")).to_be_visible()
+    expect(two.get_by_test_id("review-title")).to_have_text("Verified identity")
+    item_button(facilitator, "Verified identity").click()
+    expect(one.get_by_test_id("review-title")).to_have_text("Verified identity")
+
     # Nothing of an answer reached anyone else before the reveal, not even the facilitator.
     assert SECRET_ONE not in everything_on(two) and SECRET_ONE not in everything_on(facilitator)
     assert SECRET_TWO not in everything_on(one) and SECRET_TWO not in everything_on(facilitator)

@@ -440,8 +440,12 @@ function start(rootElement) {
     outbox.dropWhere((id) => isClosed() || snap.items.find((entry) => entry.id === id)?.revealed);
     if (snap.focus !== lastFocus) {
       lastFocus = snap.focus;
-      // Everyone follows the facilitator to the criterion under discussion.
-      if (snap.focus) selected = snap.focus;
+      // Everyone follows the facilitator to the criterion under discussion, except someone in
+      // the middle of typing an answer: they are told, and the list shows where "Now" is.
+      const typing = els.panel.contains(document.activeElement) && document.activeElement.matches("textarea, input[type=\"text\"]");
+      const target = snap.items.find((entry) => entry.id === snap.focus);
+      if (snap.focus && !typing) selected = snap.focus;
+      else if (target && target.id !== selected) toast(`The facilitator moved on to “${itemTitle(target)}”.`);
     }
     renderAll();
   });
