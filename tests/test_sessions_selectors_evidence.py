@@ -294,3 +294,15 @@ def test_a_criterion_deleted_from_the_newest_version_is_no_longer_on_the_scoreca
 
     assert not evidence[world.labels.key].on_scorecard
     assert evidence[world.labels.key].n_sessions == 2
+
+
+def test_a_new_session_is_never_hidden_by_the_figures_memo(world):
+    history(world, 4)
+    before = criterion_evidence(scorecard=world.version.scorecard)[world.labels.key]
+    history(world, 1, start=dt.date(2026, 6, 1), ratings=lambda s, i, r, c: 1)
+
+    after = criterion_evidence(scorecard=world.version.scorecard)[world.labels.key]
+
+    assert after.n_units == before.n_units + 2
+    assert after.alpha["n_units"] == after.n_units
+    assert after.alpha["alpha"] != before.alpha["alpha"]
