@@ -9,6 +9,8 @@ import { DEFAULT_MINUTES, MAX_MINUTES, currentTimebox } from "./timebox.js";
 // The key for "Next undecided" (free in the room: the scorecard's keys are digits, N, C, L and
 // arrows, and only inside a criterion).
 export const NEXT_UNDECIDED_KEY = "u";
+// T starts (or stops) the time box of the criterion under discussion, as in present mode.
+export const TIMEBOX_KEY = "t";
 
 /**
  * Runs one request for a button: disabled while it is on its way, a toast if refused, then
@@ -118,12 +120,24 @@ export function createFacilitator(state, card, { after, open }) {
   }
   next.addEventListener("click", goNextUndecided);
   document.addEventListener("keydown", (event) => {
-    if (event.key.toLowerCase() !== NEXT_UNDECIDED_KEY || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
     const target = event.target;
     if (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName)) return;
-    if (discussGroup.hidden || next.disabled) return;
-    event.preventDefault();
-    goNextUndecided();
+    if (discussGroup.hidden) return;
+    const key = event.key.toLowerCase();
+    if (key === NEXT_UNDECIDED_KEY && !next.disabled) {
+      event.preventDefault();
+      goNextUndecided();
+    } else if (key === TIMEBOX_KEY && !timeboxGroup.hidden) {
+      // T: time the criterion under discussion, or stop the box running on it.
+      const running = currentTimebox(state.snap);
+      const here = running && discussed && running.item === discussed.item && running.criterion === discussed.criterion;
+      const button = here ? timeboxStop : timeboxStart;
+      if (!button.hidden && !button.disabled) {
+        event.preventDefault();
+        button.click();
+      }
+    }
   });
 
   start.addEventListener("click", () => act(live, start, "start", {}, after));
@@ -217,10 +231,10 @@ export function createFacilitator(state, card, { after, open }) {
     timeboxStart.disabled = !target || !state.itemById(discussed.item)?.revealed;
     if (target) {
       const again = running && running.item === discussed.item && running.criterion === discussed.criterion;
-      timeboxStart.textContent = again ? "Restart" : "Start";
+      timeboxStart.replaceChildren(again ? "Restart " : "Start ", h("kbd", { text: "T" }));
       timeboxFor.textContent = `For ${target.name} (${state.itemName(discussed.item)}).`;
     } else {
-      timeboxStart.textContent = "Start";
+      timeboxStart.replaceChildren("Start ", h("kbd", { text: "T" }));
       timeboxFor.textContent = "Choose a criterion (U, or a row of the ranking) to time its discussion.";
     }
   }
