@@ -24,6 +24,7 @@ from agreement import session_statistics
 from agreement.reviewers import deviation_sums
 from agreement.trends import Block, agreement_figures, pattern_key, unit_counts
 from scorecards.selectors import criterion_spec
+from teams.models import Team
 
 from ..models import (
     CalibrationSession,
@@ -358,6 +359,7 @@ def next_period_start(start: date, period: str) -> date:
 _TRUNC = {RollupPeriod.WEEK: TruncWeek, RollupPeriod.MONTH: TruncMonth}
 
 
+@transaction.atomic
 def rollups_write(*, touched=(), team_ids=()) -> None:
     """Rewrites the weekly and monthly rollups of the periods holding ``touched`` (team id,
     day held) pairs, or every period of ``team_ids``, from the session rows.
@@ -376,6 +378,16 @@ def rollups_write(*, touched=(), team_ids=()) -> None:
     for team_id in team_ids:
         for period in RollupPeriod.values:
             spans[(team_id, period)] = (None, None)
+    # One writer per team at a time: two sessions closing in the same month would otherwise
+    # each replace the month's rows with a sum that misses the other's (READ COMMITTED). The
+    # next statements then see what the first writer committed. NO KEY UPDATE: inserts of rows
+    # that point at the team (KEY SHARE) are not held up.
+    list(
+        Team.objects.select_for_update(no_key=True)
+        .filter(pk__in={team_id for team_id, _ in spans})
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     for (team_id, period), (first, last) in sorted(spans.items(), key=str):
         _rollup_span(team_id, period, first, last)
 
