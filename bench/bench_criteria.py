@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the project root importable
@@ -86,11 +85,8 @@ def main() -> int:
 
 def report(name: str, call, runs: int) -> None:
     """The first call of the process (cold: the figures' memo is empty), then the median and
-    minimum of ``runs`` more (bench_reports.timed, after that warm-up)."""
-    start = time.perf_counter()
-    call()
-    cold = (time.perf_counter() - start) * 1000
-    median, low = timed(call, runs)
+    minimum of ``runs`` more (bench_reports.timed)."""
+    median, low, cold = timed(call, runs)
     print(f"  {name:<40} median {median:7.1f} ms  min {low:7.1f} ms  cold {cold:7.1f} ms")
 
 

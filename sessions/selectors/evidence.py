@@ -151,16 +151,65 @@ def _scoring(queryset):
     return queryset.exclude(session_id__in=others)
 
 
-def _windowed(criterion_ids: Iterable[int], *, newest: int | None, oldest: int | None) -> list:
+def _sessions_by_month(criterion_ids: list[int]) -> dict[int, dict[dt.date, int]]:
+    """Scoring sessions per criterion version and month, from the monthly rollups."""
+    out: dict[int, dict[dt.date, int]] = {}
+    for criterion_id, start, n in (
+        CriterionRollup.objects.filter(criterion_id__in=criterion_ids, span=RollupPeriod.MONTH)
+        .values_list("criterion_id", "start")
+        .annotate(n=Sum("n_sessions"))
+        .order_by()
+    ):
+        out.setdefault(criterion_id, {})[start] = n
+    return out
+
+
+def _recent_since(metas: Iterable[_Meta], months: dict, recent: int) -> dict[int, dt.date]:
+    """For each series, the first day of the month from which on it holds its ``recent``
+    latest sessions (by the rollups' counts), so the window reads only those months' rows;
+    a series with fewer sessions in all is read whole (no entry)."""
+    out = {}
+    for meta in metas:
+        per_month: dict[dt.date, int] = {}
+        for criterion_id in meta.series.criterion_ids:
+            for start, n in months.get(criterion_id, {}).items():
+                per_month[start] = per_month.get(start, 0) + n
+        seen = 0
+        for start in sorted(per_month, reverse=True):
+            seen += per_month[start]
+            if seen >= recent:
+                out.update(dict.fromkeys(meta.series.criterion_ids, start))
+                break
+    return out
+
+
+def _windowed(
+    criterion_ids: Iterable[int],
+    *,
+    newest: int | None,
+    oldest: int | None,
+    since: dict[int, dt.date] | None = None,
+    team_id: int | None = None,
+) -> list:
     """Summary rows of the criteria, each criterion's ``newest`` latest and ``oldest`` earliest
-    sessions (None: all), in one query whatever the number of sessions."""
+    sessions (None: all), in one query whatever the number of sessions. ``since``: criterion
+    id -> the first day worth reading for it (with ``team_id``, the team and date index finds
+    those rows without visiting the others)."""
     fields = ("session_id", "criterion_id", "held_on_date", "n_ratings", "n_na", "n_fail")
-    rows = _scoring(SessionCriterionSummary.objects.filter(criterion_id__in=list(criterion_ids)))
-    # Only the columns needed (the window sorts every row; the stored unit counts and alpha
-    # would make it spill to disk), and how many sessions each criterion has in all.
-    rows = rows.values(*fields, "most_disputed").annotate(
-        in_criterion=Window(Count("pk"), partition_by=[F("criterion_id")]),
-    )
+    criterion_ids = list(criterion_ids)
+    rows = _scoring(SessionCriterionSummary.objects.filter(criterion_id__in=criterion_ids))
+    if since:
+        by_day: dict[dt.date, list[int]] = {}
+        for criterion_id, day in since.items():
+            by_day.setdefault(day, []).append(criterion_id)
+        unbounded = [i for i in criterion_ids if i not in since]
+        within = Q(criterion_id__in=unbounded)
+        for day, ids in by_day.items():
+            within |= Q(team_id=team_id, held_on_date__gte=day, criterion_id__in=ids)
+        rows = rows.filter(within)
+    # Only the columns needed: the window sorts every row, and the stored unit counts and
+    # alpha would make it spill to disk.
+    rows = rows.values(*fields, "most_disputed")
     keep = Q()
     if newest is not None:
         rows = rows.annotate(
@@ -184,7 +233,7 @@ def _windowed(criterion_ids: Iterable[int], *, newest: int | None, oldest: int |
         rows = rows.filter(keep)
     return [
         {
-            **{name: row[name] for name in (*fields, "in_criterion")},
+            **{name: row[name] for name in fields},
             "n_disputed": int(row["most_disputed"]),
         }
         for row in rows
@@ -410,8 +459,15 @@ def criterion_evidence(
         metas = {i: m for i, m in metas.items() if m.series.key in wanted}
     current = {key: metas[series[-1].criterion_ids[0]] for key, series in runs.items()}
     current_ids = {i for m in current.values() for i in m.series.criterion_ids}
-    rows = _windowed(list(metas), newest=recent, oldest=None)
-    counts = {row["criterion_id"]: row["in_criterion"] for row in rows}
+    months = _sessions_by_month(list(metas))
+    counts = {i: sum(found.values()) for i, found in months.items()}
+    rows = _windowed(
+        current_ids,
+        newest=recent,
+        oldest=None,
+        since=_recent_since(current.values(), months, recent),
+        team_id=scorecard.team_id,
+    )
     by_key: dict[uuid.UUID, list[dict]] = {}
     for row in _newest_first(rows):
         if row["criterion_id"] in current_ids:
@@ -429,7 +485,10 @@ def criterion_evidence(
             meta,
             pool,
             n_resamples=n_resamples,
-            in_series=sum(counts.get(i, 0) for i in meta.series.criterion_ids),
+            # The rollups count every session; the window's own count stands in without them.
+            in_series=max(
+                sum(counts.get(i, 0) for i in meta.series.criterion_ids), pool.n_sessions
+            ),
             earlier=earlier,
             notes=notes.get(key, ()),
         )
