@@ -444,7 +444,7 @@ def criterion_evidence(
 ) -> dict[uuid.UUID, CriterionEvidence]:
     """Each criterion's evidence over its ``recent`` latest closed scoring sessions in its
     current series (the series of the newest version that holds its key), with its
-    calibration notes. ``keys``: only those criteria. Four queries for any history.
+    calibration notes. ``keys``: only those criteria. Five queries for any history.
     """
     # Every key's versions, even with ``keys``: whether a criterion is still on the scorecard
     # depends on the scorecard's newest version.
