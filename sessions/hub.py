@@ -103,6 +103,8 @@ class Hub:
         self._building: asyncio.Future | None = None
         self._online: tuple[float, frozenset[int]] = (-1.0, frozenset())
         self._online_reads: dict[str, asyncio.Future] = {}
+        self._online_now: asyncio.Future | None = None  # the read in flight
+        self._online_next: asyncio.Future | None = None  # the read that starts after it
         self._figures: dict[int, asyncio.Future] = {}
         self._swept_at = float("-inf")
 
@@ -161,15 +163,31 @@ class Hub:
             self._online = (started, online)
 
     async def online(self, event_id: str | None) -> frozenset[int]:
-        """Who is online after the announcement `event_id`, read once for all consumers."""
+        """Who is online after the announcement `event_id`, read once for all consumers.
+
+        A burst of announcements (a room of twenty connecting) costs one read in flight and
+        one more after it for all that arrived meanwhile, not one per announcement."""
         read = self._online_reads.get(event_id) if event_id else None
         if read is None:
-            read = asyncio.ensure_future(self._read_online())
+            if self._online_next is None:
+                self._online_next = asyncio.ensure_future(self._read_online_after(self._online_now))
+            read = self._online_next
             if event_id:
                 self._online_reads[event_id] = read
                 while len(self._online_reads) > 32:
                     self._online_reads.pop(next(iter(self._online_reads)))
         return await asyncio.shield(read)
+
+    async def _read_online_after(self, running: asyncio.Future | None) -> frozenset[int]:
+        if running is not None:
+            # Started before these announcements: its answer may predate them.
+            await asyncio.gather(running, return_exceptions=True)
+        self._online_now, self._online_next = self._online_next, None
+        try:
+            return await self._read_online()
+        finally:
+            if self._online_now is asyncio.current_task():
+                self._online_now = None
 
     async def _read_online(self) -> frozenset[int]:
         started = self.clock()

@@ -89,3 +89,26 @@ def _async(func):
         return func(*args, **kwargs)
 
     return call
+
+
+async def test_a_burst_of_announcements_is_one_read_in_flight_and_one_after(monkeypatch):
+    reads = []
+    release = asyncio.Event()
+
+    async def online(session_id):
+        reads.append(session_id)
+        await release.wait()
+        return {len(reads)}
+
+    monkeypatch.setattr(hubs, "db", lambda func: online)
+    hub = Hub(7)
+
+    first = asyncio.ensure_future(hub.online("a"))
+    await asyncio.sleep(0.01)  # the read for "a" is in flight
+    later = [asyncio.ensure_future(hub.online(name)) for name in "bcdef"]
+    await asyncio.sleep(0.01)
+    release.set()
+    answers = await asyncio.gather(first, *later)
+
+    assert len(reads) == 2  # not six
+    assert answers[0] == frozenset({1}) and set(answers[1:]) == {frozenset({2})}

@@ -5,20 +5,21 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from .. import selectors
 from ..models import CONNECTION_EXPIRY, CalibrationSession, Connection, Participant
-from .common import SessionNotFound, announce_presence, participant_of
+from .common import SessionNotFound, SessionPermissionError, announce_presence
 
 
 def connection_open(*, session_id: int, user, channel_name: str) -> Participant:
-    with transaction.atomic():
-        session = CalibrationSession.objects.filter(pk=session_id).first()
-        if session is None:
+    """Registers a new websocket: two statements, no transaction (each connection has a
+    channel name of its own, so there is nothing to update and nothing to race)."""
+    participant = selectors.participant_for(session_id=session_id, user=user)
+    if participant is None:
+        if not CalibrationSession.objects.filter(pk=session_id).exists():
             raise SessionNotFound("This session does not exist.")
-        participant = participant_of(session, user)
-        Connection.objects.update_or_create(
-            channel_name=channel_name, defaults={"participant": participant}
-        )
-        announce_presence(session.pk)
+        raise SessionPermissionError("You are not a participant of this session.")
+    Connection.objects.create(participant=participant, channel_name=channel_name)
+    announce_presence(session_id)  # outside a transaction: sent at once
     return participant
 
 
