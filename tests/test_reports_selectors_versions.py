@@ -5,12 +5,16 @@ criterion, "too early to tell", who may see it, and queries that do not grow."""
 import csv
 import datetime as dt
 import io
+from dataclasses import replace
 
 import pytest
 from django.urls import reverse
 
 from reports.selectors.versions import VERSION_COLUMNS, version_history
 from scorecards.models import ScorecardVersion
+from scorecards.scales import Scale
+from scorecards.services import ReviewChange, scorecard_apply_review
+from scorecards.specs import CriterionData
 from sessions.models import CalibrationSession, SessionKind, SessionStatus
 from teams.models import Role
 
@@ -112,6 +116,34 @@ def test_a_scale_change_is_shown_as_a_new_series(world):
         change.new_series and change.before.scale == "1–5" and change.after.scale == "Pass / fail"
     )
     assert change.after.n_sessions == 5 and change.after.enough_history
+
+
+def test_a_real_review_close_is_read_back_with_its_session_rationale_and_sides(world):
+    history(world, 5, world.version)
+    review = review_session(world)
+    empathy = CriterionData.from_criterion(world.numeric)
+    scorecard_apply_review(
+        scorecard=world.version.scorecard,
+        changes=[
+            ReviewChange(
+                action="change",
+                rationale="Two points were enough.",
+                key=world.numeric.key,
+                data=replace(empathy, scale=Scale(kind="binary")),
+            ),
+            ReviewChange(action="delete", rationale="Nobody uses it.", key=world.labels.key),
+        ],
+        session_id=review.pk,
+        session_title=review.title,
+    )
+
+    entry = version_history(scorecard=world.version.scorecard)[0]
+
+    assert {c.rationale for c in entry.changelog} == {"Two points were enough.", "Nobody uses it."}
+    assert all(c.session_id == review.pk and c.session_exists for c in entry.changelog)
+    by_name = {c.name: c.evidence for c in entry.criteria}
+    assert by_name["Empathy"].new_series and by_name["Empathy"].too_early
+    assert by_name["Resolution"].after is None and by_name["Resolution"].before.n_sessions == 5
 
 
 def test_added_and_deleted_criteria_have_one_side(world):

@@ -11,7 +11,7 @@ from the editor, or dicts written by a criterion review (scorecards.services
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from django.db.models import Count
@@ -112,6 +112,12 @@ def version_history(*, scorecard: Scorecard, n_resamples: int = TREND_RESAMPLES)
             team_id=scorecard.team_id, pk__in=session_ids
         ).values_list("pk", "title")
     )
+    # A criterion retired by a version has no "after": nobody rates it from then on.
+    for number, found in changed.items():
+        for key, _, _ in found:
+            criterion = by_version.get(number, {}).get(key)
+            if criterion is not None and not criterion.is_active:
+                evidence[(key, number)] = replace(evidence[(key, number)], after=None)
     used = _sessions_per_version(scorecard)
     return [
         VersionEntry(
