@@ -3,12 +3,14 @@ each criterion, what the criterion health report lists, and the agreement before
 each change in a scorecard's version history. One builder for all three.
 
 Read from the precomputed summary tables (`SessionCriterionSummary` for the counts,
-`SessionPatternSummary` for alpha), never from ratings, so the work and the number of queries
-do not grow with the ratings. Only closed *scoring* sessions count (a criterion review rates
-no interactions). A criterion is followed across versions by its key, within one statistical
-series: a scale change starts a new series (scorecards.selectors.criterion_series), and
-incompatible scales are never pooled. The minimum-data rule, the rates and the flags are
-agreement.history's.
+`SessionPatternSummary` for alpha, and their monthly rollups `CriterionRollup` and
+`PatternRollup` for whole months), never from ratings, so the number of queries does not grow
+with the sessions and the work grows with the periods and patterns, not the ratings. Figures
+are memoised by exactly the pattern counts they come from (`_figures`). Only closed
+*scoring* sessions count (a criterion review rates no interactions). A criterion is followed
+across versions by its key, within one statistical series: a scale change starts a new series
+(scorecards.selectors.criterion_series), and incompatible scales are never pooled. The
+minimum-data rule, the rates and the flags are agreement.history's.
 """
 
 from __future__ import annotations
