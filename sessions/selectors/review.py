@@ -58,15 +58,17 @@ ANSWER_FIELDS = (
     "comment",
 )
 
-_KEPT = 128
-_shared: OrderedDict[tuple, dict] = OrderedDict()
+_KEPT = 128  # reviews × recent versions held per process
 _lock = threading.Lock()
 
 
 @dataclass(frozen=True)
 class _Shared:
     participants: list[Participant]
-    body: dict  # items, revealed answers (labelled later per viewer), undecided
+    body: dict  # items (revealed answers labelled later, per viewer), focus, decided, version
+
+
+_shared: OrderedDict[tuple, _Shared] = OrderedDict()
 
 
 def _criterion_block(item: ReviewItem) -> dict:
