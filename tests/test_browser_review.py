@@ -222,6 +222,9 @@ def test_a_criterion_review_ends_in_a_new_version_and_the_next_session_reads_the
     facilitator.get_by_test_id("resulting-version").click()
     history = facilitator.locator(".sc-changes").first
     expect(history).to_contain_text("Covered by the new criterion.")
+    expect(history.get_by_test_id("changelog-session").first).to_have_text(
+        "Quarterly criterion review"
+    )
 
     # The next scoring session uses the new version; its reviewer reads the note beside the
     # guidance of the criterion the review kept, the changed guidance beside the other.
