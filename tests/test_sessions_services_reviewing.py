@@ -294,7 +294,7 @@ def test_a_decided_name_must_be_free_on_the_scorecard():
     )
     world.reveal(proposal)
     world.decide(identity, "change", criterion=change_to(name="Identity check"))
-    with pytest.raises(services.SessionError, match="(?i)called “identity check”"):
+    with pytest.raises(services.SessionError, match=r"(?i)called “identity check”"):
         world.decide(
             proposal,
             "add",
