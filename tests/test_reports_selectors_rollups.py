@@ -273,3 +273,34 @@ def test_a_range_cutting_periods_gives_their_own_figures(history):
     assert points[D(2026, 1, 1)]["n_sessions"] == 1  # only 28 January's
     assert points[D(2026, 2, 1)]["n_sessions"] == 2
     assert not TrendPoint.objects.filter(n_sessions=1, start=D(2026, 1, 1)).exists()
+
+
+def test_trends_by_criterion_never_pool_a_criterion_across_a_change_of_scale(world):  # noqa: F811
+    from .factories import CriterionFactory, ScorecardVersionFactory
+
+    add_closed_session(world, held=D(2026, 1, 5))
+    second = ScorecardVersionFactory(scorecard=world.version.scorecard, number=2)
+    world.criteria = [
+        CriterionFactory(
+            version=second,
+            key=old.key,
+            name=old.name,
+            position=old.position,
+            scale_kind=old.scale_kind,
+            scale_points=4 if old.pk == world.numeric.pk else old.scale_points,
+            scale_labels=old.scale_labels,
+            fail_values=old.fail_values,
+            na_allowed=old.na_allowed,
+        )
+        for old in world.criteria
+    ]
+    world.version = second
+    add_closed_session(world, held=D(2026, 2, 2), ratings=[(1, 3, 2), (1, 3, 1), (1, 4, 2)])
+
+    series = {s["name"]: s for s in trends(world, group="criterion", period="month")}
+
+    empathy = [name for name in series if name.startswith("Empathy")]
+    assert len(empathy) == 2  # 1–5 in version 1, 1–4 in version 2
+    assert all("version" in name for name in empathy)
+    assert [len(series[name]["points"]) for name in sorted(empathy)] == [1, 1]
+    assert len(series["Resolution"]["points"]) == 2  # same scale: one series

@@ -12,7 +12,7 @@ from django.db.models import Count, Sum
 from agreement.trends import TREND_RESAMPLES, agreement_figures, pattern_block, period_label
 from interactions.models import Channel
 from scorecards.models import Criterion
-from scorecards.selectors import criterion_spec
+from scorecards.selectors import criterion_series, criterion_spec
 from sessions.models import (
     CriterionRollup,
     PatternRollup,
@@ -45,25 +45,41 @@ TREND_COLUMNS = [
 
 
 def _criteria(team, ids) -> dict:
-    """criterion id -> (spec, stable key, newest name, scorecard id, scorecard name)."""
+    """criterion id -> (spec, series key, newest name, scorecard id, scorecard name).
+
+    A criterion is followed across versions by its key, but never across a change of scale
+    (`scorecards.selectors.criterion_series`): each run of one scale is its own series, named
+    with the versions and scale it covers when the key has more than one."""
+    wanted = set(ids)
     criteria = list(
-        Criterion.objects.filter(pk__in=set(ids), version__scorecard__team=team).select_related(
-            "version__scorecard"
-        )
+        Criterion.objects.filter(version__scorecard__team=team).select_related("version__scorecard")
     )
-    newest = {}
-    for criterion in sorted(criteria, key=lambda c: c.version.number):
-        newest[criterion.key] = criterion.name
-    return {
-        c.pk: {
-            "spec": criterion_spec(c),
-            "key": str(c.key),
-            "name": newest[c.key],
-            "scorecard_id": c.version.scorecard_id,
-            "scorecard": c.version.scorecard.name,
-        }
-        for c in criteria
-    }
+    by_pk = {c.pk: c for c in criteria}
+    out = {}
+    for key, runs in criterion_series(criteria).items():
+        for run in runs:
+            if not wanted.intersection(run.criterion_ids):
+                continue
+            newest = max((by_pk[pk] for pk in run.criterion_ids), key=lambda c: c.version.number)
+            name, series_key = newest.name, str(key)
+            if len(runs) > 1:
+                series_key = f"{key}:v{run.first_version}"
+                versions = (
+                    f"version {run.first_version}"
+                    if run.first_version == run.last_version
+                    else f"versions {run.first_version}–{run.last_version}"
+                )
+                name = f"{newest.name} ({versions}, {run.scale})"
+            for pk in run.criterion_ids:
+                criterion = by_pk[pk]
+                out[pk] = {
+                    "spec": criterion_spec(criterion),
+                    "key": series_key,
+                    "name": name,
+                    "scorecard_id": criterion.version.scorecard_id,
+                    "scorecard": criterion.version.scorecard.name,
+                }
+    return out
 
 
 def _scoped(queryset, *, team, scorecard, field="criterion__version__scorecard_id"):
