@@ -304,3 +304,27 @@ def test_trends_by_criterion_never_pool_a_criterion_across_a_change_of_scale(wor
     assert all("version" in name for name in empathy)
     assert [len(series[name]["points"]) for name in sorted(empathy)] == [1, 1]
     assert len(series["Resolution"]["points"]) == 2  # same scale: one series
+
+
+def test_the_upgrade_migration_writes_the_rollups_the_summary_rows_imply(history):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("sessions.migrations.0012_report_rollups_backfill")
+    tables = (PatternRollup, CriterionRollup, ReviewerRollup)
+
+    def snapshot():
+        return [
+            sorted(tuple(v for k, v in row.items() if k != "id") for row in table.objects.values())
+            for table in tables
+        ]
+
+    written = snapshot()
+    for table in tables:
+        table.objects.all().delete()  # a database upgraded with summaries, before its rollups
+
+    migration.backfill(apps, None)
+
+    assert snapshot() == written
+    assert all(written)
