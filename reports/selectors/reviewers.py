@@ -229,12 +229,14 @@ def reviewer_profile(
     )
     hidden = 0
     if not access.sees_anonymous_figures_of(user.pk):
-        hidden = (
-            SessionReviewerSummary.objects.filter(team=access.team, user=user, anonymous=True)
-            .values("session")
-            .distinct()
-            .count()
-        )
+        # Their anonymous sessions that have figures for them: from the few anonymous
+        # sessions they attended, not a scan of their every summary row.
+        hidden = sessions.filter(
+            session__anonymous=True,
+            session__in=SessionReviewerSummary.objects.filter(
+                team=access.team, user=user, session__anonymous=True
+            ).values("session_id"),
+        ).count()
     return {
         "reviewer": user,
         "name": user.get_full_name() or user.username,
