@@ -122,6 +122,9 @@ if DATABASES["default"]["ENGINE"] in {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for the writer instead of failing at once when daphne threads write together.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Transactions take the write lock when they begin: a deferred one that reads, then writes
+    # while a daphne thread writes, gets "database is locked" at once instead of waiting.
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     # A file, not memory, so the live daphne server of the browser tests sees the test data;
     # one per test run, so two runs on one machine don't share it.
     DATABASES["default"]["TEST"] = {

@@ -135,13 +135,22 @@ class TransitionInline(admin.TabularInline):
 
 @admin.register(CalibrationSession)
 class CalibrationSessionAdmin(AuditedAdmin):
-    list_display = ["title", "team", "status", "source", "scorecard_version", "created_at"]
-    list_filter = ["status", "source", "team", "anonymous"]
+    list_display = ["title", "team", "kind", "status", "source", "scorecard_version", "created_at"]
+    list_filter = ["kind", "status", "source", "team", "anonymous"]
     search_fields = ["title", "join_code"]
     date_hierarchy = "created_at"
     raw_id_fields = ["scorecard_version", "baseline", "created_by", "template"]
     filter_horizontal = ["criteria"]
-    readonly_fields = ["join_code", "scoring_started_at", "revealed_at", "closed_at"]
+    # A session's kind decides which consumer, models and rules serve it, and a review's
+    # resulting version is written by its close: neither may be edited afterwards.
+    readonly_fields = [
+        "kind",
+        "join_code",
+        "scoring_started_at",
+        "revealed_at",
+        "closed_at",
+        "resulting_version",
+    ]
     inlines = [SessionInteractionInline, ParticipantInline, TransitionInline]
 
     def get_readonly_fields(self, request, obj=None):
