@@ -273,3 +273,16 @@ def test_the_readme_history_example_imports_with_the_command_it_shows(seeded):
     session = CalibrationSession.objects.get(title="March calibration")
     assert session.held_on_date == dt.date(2024, 3, 7)
     assert session.closed_at.date() == dt.date(2024, 3, 7)  # held, not imported, that day
+
+
+def test_export_history_dates_a_live_session_by_its_close():
+    world = closed_world()
+    CalibrationSession.objects.filter(pk=world.session.pk).update(held_on_date=None)
+    closed = CalibrationSession.objects.get(pk=world.session.pk).closed_at.date()
+
+    rows = list(
+        csv.reader(io.StringIO(export("--team", world.team.name, "--from", closed.isoformat())))
+    )
+
+    assert len(rows) == 1 + 18
+    assert {row[1] for row in rows[1:]} == {closed.isoformat()}

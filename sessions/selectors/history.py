@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
+from django.db.models.functions import Coalesce, TruncDate
+
 from scorecards.models import Criterion
 from scorecards.scales import ScaleKind
 
@@ -63,18 +65,15 @@ def _session_names(sessions: list[CalibrationSession]) -> dict[int, str]:
 def history_rows(*, team, date_from=None, date_to=None) -> Iterator[list[str]]:
     """The team's closed scoring sessions held in [date_from, date_to] (either may be None),
     as rows of HISTORY_COLUMNS, session by session in date order."""
+    # A live session has no held date: it was held the day it closed (as its summary says).
     sessions = CalibrationSession.objects.filter(
         team=team, status=SessionStatus.CLOSED, kind=SessionKind.SCORING
-    )
+    ).annotate(held=Coalesce("held_on_date", TruncDate("closed_at"), TruncDate("created_at")))
     if date_from:
-        sessions = sessions.filter(held_on_date__gte=date_from)
+        sessions = sessions.filter(held__gte=date_from)
     if date_to:
-        sessions = sessions.filter(held_on_date__lte=date_to)
-    sessions = list(
-        sessions.select_related("scorecard_version__scorecard").order_by("held_on_date", "pk")
-    )
-    for session in sessions:
-        session.held = session.held_on_date or (session.closed_at or session.created_at).date()
+        sessions = sessions.filter(held__lte=date_to)
+    sessions = list(sessions.select_related("scorecard_version__scorecard").order_by("held", "pk"))
     names = _session_names(sessions)
     criteria = {
         c.pk: c
