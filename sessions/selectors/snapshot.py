@@ -27,7 +27,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from agreement import DISAGREEMENT_RULE, FIGURES_HELP, rank_criteria, rank_session
-from agreement.display import format_shares, live_alpha, live_criterion_alpha
+from agreement.display import alpha_or_words, format_shares, live_criterion_alpha
 from agreement.ranking import discussion_queue
 from scorecards.selectors import criterion_spec, open_notes_for_criteria
 
@@ -351,14 +351,15 @@ def _build_shared_state(session: CalibrationSession) -> SharedState:
 
 def _live_figures(figures: dict, n_revealed: int) -> dict:
     """The agreement figures as the room and present mode show them, under the one
-    minimum-data rule of agreement.display: no reading or colour without an interval, and no
-    per-criterion alpha over too few interactions (the agreement shares instead)."""
+    minimum-data rule of agreement.display: no alpha, reading or colour without an interval
+    (the units it rests on, in words, instead), and no per-criterion alpha over too few
+    interactions (the agreement shares instead)."""
     if not figures:
         return {}
     pooled = figures.get("session", {})
     shares = figures.get("criteria_shares", {})
     return {
-        "interactions": {k: live_alpha(v) for k, v in figures.get("interactions", {}).items()},
+        "interactions": {k: alpha_or_words(v) for k, v in figures.get("interactions", {}).items()},
         "criteria": {
             k: live_criterion_alpha(
                 v,
@@ -368,7 +369,7 @@ def _live_figures(figures: dict, n_revealed: int) -> dict:
             )
             for k, v in figures.get("criteria", {}).items()
         },
-        "session": {k: live_alpha(v) for k, v in pooled.items()},
+        "session": {k: alpha_or_words(v) for k, v in pooled.items()},
     }
 
 
