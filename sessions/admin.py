@@ -103,14 +103,31 @@ class RatingAdmin(ReadOnlyAdmin):
         return super().history_view(request, object_id, extra_context)
 
 
-class SessionInteractionInline(admin.TabularInline):
+class FrozenWhenClosedInline(admin.TabularInline):
+    """A closed session's rows feed its report summaries, written once at the close: the admin
+    shows them but cannot change them (a moved date or role would leave the reports wrong)."""
+
+    def _closed(self, obj) -> bool:
+        return obj is not None and obj.status == SessionStatus.CLOSED
+
+    def has_add_permission(self, request, obj=None):
+        return not self._closed(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._closed(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._closed(obj) and super().has_delete_permission(request, obj)
+
+
+class SessionInteractionInline(FrozenWhenClosedInline):
     model = SessionInteraction
     extra = 0
     raw_id_fields = ["interaction"]
     readonly_fields = ["revealed_at", "unsubmitted_policy"]
 
 
-class ParticipantInline(admin.TabularInline):
+class ParticipantInline(FrozenWhenClosedInline):
     model = Participant
     extra = 0
     fields = ["user", "role", "joined_at"]
@@ -159,6 +176,14 @@ class CalibrationSessionAdmin(AuditedAdmin):
             # Reviewers scored under the promise of an anonymous reveal (or not): turning it
             # off afterwards would name every alias.
             fields.append("anonymous")
+        if obj is not None and obj.status == SessionStatus.CLOSED:
+            # Its report summaries were written at the close from these fields: only the
+            # title may still be corrected.
+            fields += [
+                f.name
+                for f in obj._meta.concrete_fields + obj._meta.many_to_many
+                if f.editable and f.name not in {"title", *fields}
+            ]
         return fields
 
 
@@ -291,6 +316,11 @@ class ParticipantAdmin(AuditedAdmin):
 
     def has_add_permission(self, request):
         return False  # the join link and the create form give a reviewer their alias
+
+    def has_change_permission(self, request, obj=None):
+        # As on the session page: a closed session's roles fed its report summaries.
+        closed = obj is not None and obj.session.status == SessionStatus.CLOSED
+        return not closed and super().has_change_permission(request, obj)
 
 
 @admin.register(ReviewAnswer)

@@ -299,3 +299,28 @@ def test_a_superuser_cannot_record_a_consensus_for_an_unrevealed_interaction(sup
 
     assert add_page.status_code == 403
     assert not Consensus.objects.exists()
+
+
+def test_a_closed_sessions_fields_and_rows_are_read_only_but_its_title(superuser_client):
+    """Its report summaries were written at the close: a moved date, team or role would leave
+    them wrong, so the admin shows them without an input."""
+    world = SessionWorld(reviewers=2, interactions=1).start()
+    for user in world.reviewers:
+        world.score_all(user, world.items[0], (1, 4, 1))
+        world.submit(user, world.items[0])
+    services.session_reveal(session_id=world.session.pk, actor=world.facilitator)
+    services.session_close(session_id=world.session.pk, actor=world.facilitator)
+    url = f"/admin/calibration_sessions/calibrationsession/{world.session.pk}/change/"
+
+    page = superuser_client.get(url).content.decode()
+
+    assert 'name="title"' in page
+    for field in ["held_on_date", "team", "status", "scorecard_version", "criteria", "kind"]:
+        assert f'name="{field}"' not in page
+    assert 'name="participants-0-role"' not in page
+    assert 'name="items-0-position"' not in page
+    participant = world.session.participants.get(user=world.reviewers[0])
+    participant_page = superuser_client.get(
+        f"/admin/calibration_sessions/participant/{participant.pk}/change/"
+    ).content.decode()
+    assert 'name="role"' not in participant_page
