@@ -529,3 +529,30 @@ async def test_an_own_save_shows_in_the_next_pushed_frame():
     assert mine == {"value": 4, "na": False, "comment": "Kind", "ts": 7}
     assert list(frame["my_scores"][str(world.items[0].pk)]) == [str(world.numeric.pk)]
     await reviewer.disconnect()
+
+
+async def test_a_burst_of_submissions_ends_with_everyone_shown_as_submitted():
+    world = await make_world()
+    for user in world.reviewers:
+        await sync_to_async(world.score_all)(user, world.items[0], (1, 4, 2))
+    facilitator, _, _ = await connect(world.facilitator, world.session)
+    await drain(facilitator)
+
+    await asyncio.gather(
+        *(sync_to_async(world.submit)(user, world.items[0]) for user in world.reviewers)
+    )
+    last = await receive_until(
+        facilitator,
+        lambda f: f.get("type") == "snapshot" and f["items"][0]["submitted"] == 3,
+        timeout=5,
+    )
+
+    assert last["items"][0]["total"] == 3
+    assert await communicator_quiet(facilitator)
+    await facilitator.disconnect()
+
+
+async def communicator_quiet(communicator) -> bool:
+    """Nothing older arrives after the newest state."""
+    frames = await drain(communicator)
+    return all(f["items"][0]["submitted"] == 3 for f in frames if f.get("type") == "snapshot")
