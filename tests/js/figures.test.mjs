@@ -38,7 +38,7 @@ test("the verdict colours the block; no verdict is undefined", () => {
 
 test("a disagreement band shows the server's disagreement_text", () => {
   assert.equal(rowLevelText({ level: "high", n: 3, disagreement: 0.6667, disagreement_text: "0.67" }), "High disagreement · 0.67");
-  assert.equal(rowLevelText({ level: "agree", n: 3, disagreement: 0, disagreement_text: "0.00" }), "Agreement · 0.00");
+  assert.equal(rowLevelText({ level: "agree", n: 3, disagreement: 0, disagreement_text: "0.00" }), "Full agreement");
   assert.equal(rowLevel({ level: "medium", n: 2, disagreement: 0.4 }), "medium");
 });
 

@@ -8,7 +8,9 @@
 import { fill, h } from "./dom.js";
 
 export const LEVEL_TEXT = {
-  agree: "Agreement",
+  // A band without disagreement: its figure would be 0.00, which beside a word like
+  // "Agreement" reads as no agreement at all, so this band shows no number.
+  agree: "Full agreement",
   low: "Low disagreement",
   medium: "Medium disagreement",
   high: "High disagreement",
@@ -156,7 +158,7 @@ export function rowLevel(row) {
 export function rowLevelText(row) {
   if (comparable(row)) {
     const label = LEVEL_TEXT[row.level] || row.level;
-    return row.disagreement_text ? `${label} · ${row.disagreement_text}` : label;
+    return row.disagreement_text && row.level !== "agree" ? `${label} · ${row.disagreement_text}` : label;
   }
   return row?.n === 1 ? "Only one rating" : "No ratings to compare";
 }
@@ -167,7 +169,7 @@ export function levelPill(level, text) {
     "span",
     { class: `level level-${level}`, "data-testid": "disagreement", dataset: { level } },
     LEVEL_TEXT[level] || level,
-    text === null || text === undefined ? null : h("span", { class: "level-value", text: ` · ${text}` }),
+    text === null || text === undefined || level === "agree" ? null : h("span", { class: "level-value", text: ` · ${text}` }),
   );
 }
 
