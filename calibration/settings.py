@@ -151,6 +151,13 @@ if REDIS_URL:
                         # TCP keepalive, and a PING before reusing a connection idle for 30 s.
                         "socket_keepalive": True,
                         "health_check_interval": 30,
+                        # Per worker and event loop. redis-py's default of 100 ran out when 1,000
+                        # people connected across two workers (each connect is a group_add and
+                        # a presence group_send): every later call failed with
+                        # MaxConnectionsError. Redis itself allows 10,000 clients.
+                        "max_connections": int(
+                            os.environ.get("CONCORD_REDIS_MAX_CONNECTIONS", 1000)
+                        ),
                     }
                 ],
                 # Per consumer: the messages waiting for it. Only small "look again" events
