@@ -301,7 +301,7 @@ async def facilitator(run: Run, client: RoomClient, session: dict, start: asynci
 
 async def people(run: Run, workers: Workers) -> dict:
     args = run.args
-    marks = {"cpu_start": workers.cpu_seconds()}
+    marks = {"cpu_start": workers.cpu_seconds(), "load_start": round(os.getloadavg()[0], 2)}
     everyone = []
     for number, session in enumerate(run.world["sessions"]):
         run.reveal_seen[session["id"]] = {}
@@ -469,6 +469,8 @@ def report(run: Run, marks: dict, stored: dict, floor_spans, workers, floor_cpu)
             "reveal": args.reveal,
             "saves_per_s_per_session": round(saves / scoring / args.sessions, 1),
             "revealed_snapshot_bytes": run.snapshot_bytes,
+            # The machine is shared: the 1-minute load average when the run started and ended.
+            "load_average": [marks["load_start"], round(os.getloadavg()[0], 2)],
         },
         "login_ms": summary_ms(run.logins),
         "connect_ms": summary_ms([s for c in clients for s in c.stats.connect_s]),
@@ -512,7 +514,9 @@ def print_report(result: dict) -> None:
         f"{setup['interactions']} interactions × {setup['criteria']} criteria; "
         f"{setup['workers']} worker(s), {setup['database']}, {setup['layer']} layer; "
         f"{setup['saves_per_s_per_session']} saves/s per session; "
-        f"revealed snapshot {setup['revealed_snapshot_bytes'] / 1000:.0f} KB"
+        f"revealed snapshot {setup['revealed_snapshot_bytes'] / 1000:.0f} KB; "
+        f"load average {setup['load_average'][0]} at the start, {setup['load_average'][1]} "
+        "at the end"
     )
     print(f"{'':28}{'n':>6}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}  (ms)")
     for label, key in [
@@ -620,13 +624,15 @@ async def main_async(args) -> dict:
         manage(env, "-m", "bench.world", "verify", f"--world={workdir / 'world.json'}")
     )
 
-    floor_workers = start_workers("bench.floor:application", args.workers, env, workdir)
-    try:
-        cpu_before = floor_workers.cpu_seconds()
-        floor_spans = await floor(run, floor_workers)
-        floor_cpu = floor_workers.cpu_seconds() - cpu_before
-    finally:
-        floor_workers.stop()
+    floor_spans, floor_cpu = [], 0.0
+    if args.floor_rounds:  # --floor-rounds 0: no floor (reported as missing)
+        floor_workers = start_workers("bench.floor:application", args.workers, env, workdir)
+        try:
+            cpu_before = floor_workers.cpu_seconds()
+            floor_spans = await floor(run, floor_workers)
+            floor_cpu = floor_workers.cpu_seconds() - cpu_before
+        finally:
+            floor_workers.stop()
     return report(run, marks, stored, floor_spans, workers, floor_cpu)
 
 

@@ -47,3 +47,4 @@ async def test_a_small_run_reports_every_figure_and_nothing_lost():
     assert lost["sessions_not_revealed"] == 0
     assert lost["failed_steps"] == []
     assert result["server"]["peak_rss_mb"] > 0
+    assert len(result["setup"]["load_average"]) == 2  # the shared machine's, start and end
