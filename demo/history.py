@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
-from scorecards.selectors import criterion_spec, current_version
-from scorecards.services import criterion_update, scorecard_version_lock
-from scorecards.specs import CriterionData
+from scorecards.selectors import criterion_spec
 from sessions.models import (
     CalibrationSession,
     Consensus,
@@ -85,16 +83,6 @@ REWORDING = (
     "the whole conversation, not the best or worst line."
 )
 NA_SHARE = 0.06  # of ratings on criteria that allow N/A
-
-
-def reword_criterion(*, scorecard, name: str, guidance: str, user) -> None:
-    """The rewording as a scorecard edit: the locked version stays, a new version carries it."""
-    version = current_version(scorecard=scorecard)
-    scorecard_version_lock(version=version)
-    criterion = version.criteria.get(name=name)
-    data = replace(CriterionData.from_criterion(criterion), guidance_right=guidance)
-    edit = criterion_update(scorecard=scorecard, key=criterion.key, data=data, user=user)
-    scorecard_version_lock(version=edit.version)
 
 
 def session_dates(start: dt.date, end: dt.date, count: int) -> list[dt.date]:
@@ -170,9 +158,9 @@ def write_history(
                 baseline=baseline,
                 created_by=facilitator,
                 held_on_date=day,
-                scoring_started_at=_at(day, 10),
-                revealed_at=_at(day, 11),
-                closed_at=_at(day, 12),
+                scoring_started_at=at(day, 10),
+                revealed_at=at(day, 11),
+                closed_at=at(day, 12),
             )
             for day in dates
         ],
@@ -180,7 +168,7 @@ def write_history(
     )
     # Created the morning they were held (auto_now_add stamped today on the insert).
     for session in sessions:
-        session.created_at = _at(session.held_on_date, 9)
+        session.created_at = at(session.held_on_date, 9)
     CalibrationSession.objects.bulk_update(sessions, ["created_at"], batch_size=BATCH)
     through = CalibrationSession.criteria.through
     through.objects.bulk_create(
@@ -197,7 +185,7 @@ def write_history(
                 session=s,
                 interaction=interaction,
                 position=position,
-                revealed_at=_at(s.held_on_date, 11),
+                revealed_at=at(s.held_on_date, 11),
                 unsubmitted_policy=UnsubmittedPolicy.EXCLUDE,
             )
             for s in sessions
@@ -290,5 +278,6 @@ def _version_on(versions, day):
     return chosen
 
 
-def _at(day: dt.date, hour: int):
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+def at(day: dt.date, hour: int, minute: int = 0):
+    """An aware time on a past day (the demo's stamps: the services would stamp now)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))

@@ -1,4 +1,5 @@
 import json
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -10,6 +11,13 @@ from interactions.models import Channel, Interaction, Message
 from scorecards.models import Criterion, Scorecard, ScorecardVersion
 from scorecards.scales import ScaleKind
 from scorecards.selectors import current_version
+from sessions.models import (
+    CalibrationSession,
+    ReviewAnswer,
+    ReviewDecision,
+    SessionKind,
+    SessionStatus,
+)
 from teams.models import Membership, Role, Team
 
 from .factories import UserFactory
@@ -37,6 +45,8 @@ def counts() -> dict[str, int]:
         Criterion,
         Interaction,
         Message,
+        CalibrationSession,
+        ReviewAnswer,
     ]
     return {model.__name__: model.objects.count() for model in models}
 
@@ -94,6 +104,46 @@ def test_seed_demo_loads_interactions_on_every_channel():
         assert 2 <= email.messages.count() <= 5
     assert {"Priya Nair", "Jake Turner"} <= set(interactions.values_list("agent_name", flat=True))
     assert all(interaction.occurred_at for interaction in interactions)
+
+
+def test_seed_demo_rewords_tone_and_empathy_in_a_closed_criterion_review():
+    seed()
+
+    review = CalibrationSession.objects.get(team__name=TEAM, kind=SessionKind.CRITERION_REVIEW)
+    assert review.status == SessionStatus.CLOSED
+    version_2 = review.resulting_version
+    assert version_2.number == 2
+    assert current_version(scorecard=version_2.scorecard) == version_2
+    weekly = CalibrationSession.objects.filter(title__startswith="Weekly calibration")
+    later = weekly.filter(held_on_date__gt=review.held_on_date)
+    assert later.exists() and set(later.values_list("scorecard_version", flat=True)) == {
+        version_2.pk
+    }
+    # Held the day before the first session on version 2, in the past, and dated so.
+    assert review.held_on_date == later.earliest("held_on_date").held_on_date - timedelta(1)
+    assert not weekly.filter(held_on_date__lte=review.held_on_date, scorecard_version=version_2)
+    assert review.closed_at.date() == review.held_on_date == version_2.created_at.date()
+    assert review.created_at <= review.closed_at
+
+    # Every reviewer answered the three questions on every criterion; all were revealed.
+    items = list(review.review_items.select_related("criterion").order_by("position"))
+    assert all(item.revealed_at and item.decision and item.rationale for item in items)
+    answers = ReviewAnswer.objects.filter(item__session=review)
+    assert answers.count() == 4 * len(items)
+    assert all(a.relevant and a.trending and a.mistakes and a.proposal for a in answers)
+    assert {a.participant.user.username for a in answers} == {"rahul", "maria", "tom", "aisha"}
+    tone = next(item for item in items if item.criterion.name == "Tone and empathy")
+    assert tone.decision == ReviewDecision.CHANGE
+
+    (entry,) = version_2.changes
+    assert entry["session_id"] == review.pk
+    assert entry["session_title"] == review.title
+    assert entry["rationale"] == tone.rationale
+    assert entry["text"] == "“Tone and empathy”: guidance edited"
+    reworded = version_2.criteria.get(name="Tone and empathy")
+    assert reworded.key == tone.criterion.key
+    assert reworded.guidance_right.startswith("Score what the customer would say")
+    assert ScorecardVersion.objects.filter(scorecard=version_2.scorecard).count() == 2
 
 
 def test_seed_demo_twice_changes_nothing():

@@ -16,6 +16,7 @@ from reports.selectors.trends import agreement_trends
 from sessions.models import (
     CalibrationSession,
     SessionCriterionSummary,
+    SessionKind,
     SessionStatus,
     SessionSummary,
 )
@@ -31,7 +32,9 @@ def test_seed_demo_writes_a_year_of_weekly_history_that_tells_a_story():
     megan = User.objects.get(username="megan")
     access = ReportAccess(team=team, user=megan, role=Role.MANAGER)
 
-    closed = CalibrationSession.objects.filter(team=team, status=SessionStatus.CLOSED)
+    closed = CalibrationSession.objects.filter(
+        team=team, status=SessionStatus.CLOSED, kind=SessionKind.SCORING
+    )
     assert closed.count() == 53  # the past session of October and 52 weeks
     assert SessionSummary.objects.filter(team=team).count() == 53
     dates = sorted(SessionSummary.objects.values_list("held_on_date", flat=True))

@@ -21,11 +21,22 @@ from datafiles import ImportFailed, read_bytes
 from demo import INTERACTIONS_FILE, SCORECARD_FILE, history
 from interactions.importing import import_interactions
 from interactions.models import Interaction
+from scorecards import services as scorecard_services
 from scorecards.importing import import_scorecards
-from scorecards.models import Criterion
+from scorecards.models import Criterion, ScorecardVersion
 from scorecards.selectors import current_version
+from scorecards.specs import fail_text_for_input
 from sessions import services as session_services
-from sessions.models import CalibrationSession, Score
+from sessions.models import (
+    CalibrationSession,
+    Participant,
+    ReviewAnswer,
+    ReviewItem,
+    Score,
+    SessionStatus,
+    Transition,
+)
+from sessions.services import reviewing
 from teams.models import Membership, Role, Team
 
 TEAM_NAME = "Northwind Support"
@@ -210,13 +221,14 @@ def _year_of_history(team: Team, users: dict) -> None:
     dates = history.session_dates(start, end, HISTORY_WEEKS)
     first_version = scorecard.versions.get()
     reworded_on = dates[HISTORY_WEEKS // 2]
-    history.reword_criterion(
-        scorecard=scorecard,
-        name=history.REWORDED,
-        guidance=history.REWORDING,
-        user=users[FACILITATOR],
+    # The rewording is what the team decided in a criterion review the day before.
+    second_version = _criterion_review(
+        team,
+        users,
+        version=first_version,
+        held_on=reworded_on - timedelta(days=1),
+        first_used=start,
     )
-    second_version = scorecard.versions.exclude(pk=first_version.pk).get()
     history.write_history(
         team=team,
         facilitator=users[FACILITATOR],
@@ -225,6 +237,178 @@ def _year_of_history(team: Team, users: dict) -> None:
         versions=[(start, first_version), (reworded_on, second_version)],
         interactions=list(Interaction.objects.filter(team=team)),
         dates=dates,
+    )
+
+
+# The quarterly criterion review of the Communication criteria, held halfway through the year:
+# the group rewrites "Tone and empathy", whose agreement had been the worst on the scorecard.
+# Answers per criterion: (relevant, trending, mistakes, proposal, comment) by reviewer.
+REVIEW_TITLE = "Criterion review · Communication"
+REVIEW_ANSWERS = {
+    history.REWORDED: {
+        "rahul": (
+            "yes",
+            "yes",
+            "unsure",
+            "change",
+            "I mark down for one sharp sentence; Tom looks at the overall feel. We are both "
+            "following the guidance, that's the problem.",
+        ),
+        "maria": (
+            "yes",
+            "yes",
+            "yes",
+            "change",
+            "Our widest spread every week. Score how the customer would describe the way they "
+            "were treated, across the whole conversation.",
+        ),
+        "tom": (
+            "yes",
+            "no",
+            "unsure",
+            "keep",
+            "I'd keep it as it is and just talk it through more in the weekly sessions.",
+        ),
+        "aisha": (
+            "yes",
+            "yes",
+            "yes",
+            "change",
+            "Customers mention tone in nearly every bad CSAT comment. The examples are fine, "
+            "the 3 is what nobody agrees on: polite but generic should be a 3.",
+        ),
+    },
+    "Clarity and structure": {
+        "rahul": ("yes", "no", "yes", "keep", "Long chat replies are still the usual mistake."),
+        "maria": ("yes", "no", "yes", "keep", "We mostly agree here; the examples work."),
+        "tom": ("yes", "no", "unsure", "keep", ""),
+        "aisha": ("yes", "unsure", "yes", "keep", "Fine as it is."),
+    },
+    "Set expectations on timing": {
+        "rahul": ("yes", "yes", "yes", "keep", ""),
+        "maria": (
+            "yes",
+            "yes",
+            "yes",
+            "keep",
+            "Refund timing questions are up since the payment provider change; keep it.",
+        ),
+        "tom": ("yes", "yes", "unsure", "keep", ""),
+        "aisha": ("yes", "yes", "yes", "keep", "Agents still say 'soon' instead of a date."),
+    },
+}
+REVIEW_RATIONALES = {
+    history.REWORDED: (
+        "Three of four want it reworded. Rahul and Tom were both reading the old guidance "
+        "correctly and still a point apart: one judged the worst line, the other the overall "
+        "feel. The new wording anchors 5, 3 and 1 on what the customer would say and asks for "
+        "the whole conversation. Revisit after a quarter of weekly sessions."
+    ),
+    "Clarity and structure": "Keep: relevant, agreement is fine and the examples work.",
+    "Set expectations on timing": (
+        "Keep: refund timing questions are trending and agents still get it wrong."
+    ),
+}
+
+
+def _criterion_review(team: Team, users: dict, *, version, held_on, first_used):
+    """Runs the review through the services and returns the version it closed into, dated
+    the day it was held (the services stamp now)."""
+    facilitator = users[FACILITATOR]
+    criteria = list(version.criteria.filter(name__in=REVIEW_ANSWERS).order_by("position"))
+    session = reviewing.review_create(
+        team=team,
+        facilitator=facilitator,
+        title=REVIEW_TITLE,
+        scorecard_version=version,
+        reviewers=[users[name] for name in LEANINGS],
+        criteria=criteria,
+    )
+    session_services.session_start(session_id=session.pk, actor=facilitator)
+    items = list(session.review_items.select_related("criterion").order_by("position"))
+    for item in items:
+        answers = REVIEW_ANSWERS[item.criterion.name]
+        for name, (relevant, trending, mistakes, proposal, comment) in answers.items():
+            reviewing.review_answer_save(
+                session_id=session.pk,
+                user=users[name],
+                item_id=item.pk,
+                relevant=relevant,
+                trending=trending,
+                mistakes=mistakes,
+                proposal=proposal,
+                new_guidance=history.REWORDING if name == "maria" and proposal == "change" else "",
+                comment=comment,
+            )
+        reviewing.review_reveal(session_id=session.pk, actor=facilitator, item_id=item.pk)
+        criterion = item.criterion
+        changed = None
+        if criterion.name == history.REWORDED:
+            scale = criterion.scale
+            changed = reviewing.DecisionInput(
+                name=criterion.name,
+                description=criterion.description,
+                guidance_right=history.REWORDING,
+                guidance_wrong=criterion.guidance_wrong,
+                scale_kind=scale.kind,
+                scale_points=scale.points,
+                scale_labels=" | ".join(scale.labels),
+                fail_values=fail_text_for_input(scale),
+                weight=str(criterion.weight),
+                critical=criterion.critical,
+                na_allowed=criterion.na_allowed,
+            )
+        reviewing.review_decide(
+            session_id=session.pk,
+            actor=facilitator,
+            item_id=item.pk,
+            decision="change" if changed else "keep",
+            rationale=REVIEW_RATIONALES[criterion.name],
+            criterion=changed,
+        )
+    session = reviewing.review_close(
+        session_id=session.pk, actor=facilitator, confirm_undecided=False
+    )
+    second = session.resulting_version
+    # Used by the weekly sessions from the next day on, as a session would lock it.
+    scorecard_services.scorecard_version_lock(version=second)
+    _backdate_review(session, items, version, second, held_on, first_used=first_used)
+    return second
+
+
+def _backdate_review(session, items, first, second, day, *, first_used) -> None:
+    """Moves the review's stamps to the afternoon it was held, and the reviewed version's to
+    the eve of the first weekly session that used it (versions read in date order)."""
+    at = history.at
+    CalibrationSession.objects.filter(pk=session.pk).update(
+        held_on_date=day,
+        created_at=at(day, 13),
+        scoring_started_at=at(day, 14),
+        closed_at=at(day, 15),
+    )
+    for index, item in enumerate(items):
+        ReviewItem.objects.filter(pk=item.pk).update(
+            created_at=at(day, 13),
+            revealed_at=at(day, 14, 10 + 15 * index),
+            decided_at=at(day, 14, 12 + 15 * index),
+        )
+    ReviewAnswer.objects.filter(item__session=session).update(updated_at=at(day, 14))
+    Participant.objects.filter(session=session).update(joined_at=at(day, 13, 55))
+    Transition.objects.filter(session=session).update(at=at(day, 14))
+    for index, item in enumerate(items):
+        Transition.objects.filter(session=session, detail=f"Revealed: {item}").update(
+            at=at(day, 14, 10 + 15 * index)
+        )
+    Transition.objects.filter(session=session, to_status=SessionStatus.DRAFT).update(at=at(day, 13))
+    Transition.objects.filter(session=session, to_status=SessionStatus.CLOSED).update(
+        at=at(day, 15)
+    )
+    eve = first_used - timedelta(days=1)
+    ScorecardVersion.objects.filter(pk=first.pk).update(
+        created_at=at(eve, 16), updated_at=at(eve, 16), locked_at=at(first_used, 10)
+    )
+    ScorecardVersion.objects.filter(pk=second.pk).update(
+        created_at=at(day, 15), updated_at=at(day, 15), locked_at=at(day, 15)
     )
 
 
