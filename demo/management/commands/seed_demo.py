@@ -154,10 +154,11 @@ def _past_session(team: Team, users: dict) -> None:
         Interaction.objects.filter(team=team, channel="email").order_by("occurred_at")[:2]
     )
     reviewers = [users[name] for name in LEANINGS]
+    held_on = _first_friday_nine_months_ago()
     session = session_services.session_create(
         team=team,
         facilitator=users[FACILITATOR],
-        title="Calibration · email · first week of October",
+        title=f"Calibration · email · first week of {held_on:%B}",
         scorecard_version=scorecard.versions.get(),
         interactions=interactions,
         reviewers=reviewers,
@@ -201,14 +202,17 @@ def _past_session(team: Team, users: dict) -> None:
         owner_id=users["maria"].pk,
     )
     # Held when its title says, so it sits in the history among the weekly sessions.
-    CalibrationSession.objects.filter(pk=session.pk).update(held_on_date=_last_october_second())
+    CalibrationSession.objects.filter(pk=session.pk).update(held_on_date=held_on)
     session_services.session_close(session_id=session.pk, actor=users[FACILITATOR])
 
 
-def _last_october_second():
+def _first_friday_nine_months_ago():
+    """The first Friday of the month nine months back: inside the year of weekly history and
+    before its rewording (halfway), so this session used the version of its day."""
     today = timezone.localdate()
-    this_year = today.replace(month=10, day=2)
-    return this_year if this_year < today else this_year.replace(year=today.year - 1)
+    month = today.month - 9
+    first = today.replace(year=today.year + (month - 1) // 12, month=(month - 1) % 12 + 1, day=1)
+    return first + timedelta(days=(4 - first.weekday()) % 7)
 
 
 def _year_of_history(team: Team, users: dict) -> None:
