@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,13 +34,29 @@ from .selectors import snapshot as snapshots
 
 logger = logging.getLogger(__name__)
 
+
 # Consumer database calls used to run one after another on asgiref's one thread-sensitive
 # thread. They are independent (each opens, uses and closes its own pooled connection inside
 # one call), so a few threads run them side by side; never more than the pool holds.
-DB_THREADS = ThreadPoolExecutor(
-    max_workers=max(1, min(8, getattr(settings, "DB_POOL_MAX_SIZE", 4))),
-    thread_name_prefix="live-db",
-)
+def _new_db_threads() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(
+        max_workers=max(1, min(8, getattr(settings, "DB_POOL_MAX_SIZE", 4))),
+        thread_name_prefix="live-db",
+    )
+
+
+DB_THREADS = _new_db_threads()
+
+
+def _db_threads_after_fork() -> None:
+    # A forked child inherits the executor but none of its threads: an executor that had idle
+    # threads believes it still has them and never starts one, so every call would wait
+    # forever (a live server forked from a process that had used the pool never answered).
+    global DB_THREADS
+    DB_THREADS = _new_db_threads()
+
+
+os.register_at_fork(after_in_child=_db_threads_after_fork)
 SWEEP_EVERY = CONNECTION_EXPIRY.total_seconds() / 3
 
 
