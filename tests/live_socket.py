@@ -1,6 +1,7 @@
 """Helpers for the websocket tests: connect as someone through the real ASGI application."""
 
 import asyncio
+import contextlib
 
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -27,6 +28,11 @@ async def connect(user, session, *, origin=ORIGIN, path=None):
         application, path or f"/ws/sessions/{session.pk}/", headers=headers
     )
     connected, code = await communicator.connect()
+    if not connected:
+        # Let the refusing consumer finish inside this test's event loop: left running, it is
+        # cancelled when the loop closes, mid-cleanup, and that teardown once never returned.
+        with contextlib.suppress(TimeoutError):
+            await communicator.disconnect()
     return communicator, connected, code
 
 
